@@ -1,0 +1,164 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the service's configuration. Every field has an environment
+// variable and a flag of the same meaning; flags win.
+type Config struct {
+	HTTPAddr string
+	DataDir  string
+
+	NATSURL             string
+	NATSEmbeddedListen  string
+	NATSStream          string
+	NATSSubjectPrefix   string
+	NATSDuplicateWindow time.Duration
+
+	AuthHS256Secret string
+	AuthIssuer      string
+	AuthAudience    string
+	AuthLeeway      time.Duration
+
+	BrandingLogoURL     string
+	BrandingDarkLogoURL string
+
+	EventSource     string
+	ShutdownTimeout time.Duration
+	LogLevel        string
+}
+
+// setting ties a Config field to its environment variable and flag.
+type setting struct {
+	env, flag, usage string
+	str              *string
+	dur              *time.Duration
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{env: "HTTP_ADDR", flag: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
+		{env: "DATA_DIR", flag: "data-dir", usage: "directory for the embedded stores", str: &c.DataDir},
+		{env: "NATS_URL", flag: "nats-url", usage: "external NATS server; empty starts an embedded one", str: &c.NATSURL},
+		{env: "NATS_EMBEDDED_LISTEN", flag: "nats-embedded-listen", usage: "host:port on which the embedded NATS also listens", str: &c.NATSEmbeddedListen},
+		{env: "NATS_STREAM", flag: "nats-stream", usage: "JetStream stream of the events", str: &c.NATSStream},
+		{env: "NATS_SUBJECT_PREFIX", flag: "nats-subject-prefix", usage: "subject prefix of the events", str: &c.NATSSubjectPrefix},
+		{env: "NATS_DUPLICATE_WINDOW", flag: "nats-duplicate-window", usage: "JetStream duplicate window", dur: &c.NATSDuplicateWindow},
+		{env: "AUTH_HS256_SECRET", flag: "auth-hs256-secret", usage: "HS256 token secret; empty uses DATA_DIR/auth.secret", str: &c.AuthHS256Secret},
+		{env: "AUTH_ISSUER", flag: "auth-issuer", usage: "required token issuer", str: &c.AuthIssuer},
+		{env: "AUTH_AUDIENCE", flag: "auth-audience", usage: "required token audience", str: &c.AuthAudience},
+		{env: "AUTH_LEEWAY", flag: "auth-leeway", usage: "clock skew allowed on exp/nbf/iat", dur: &c.AuthLeeway},
+		{env: "BRANDING_LOGO_URL", flag: "branding-logo-url", usage: "logo URL given to new customers", str: &c.BrandingLogoURL},
+		{env: "BRANDING_DARK_LOGO_URL", flag: "branding-dark-logo-url", usage: "dark-theme logo URL given to new customers", str: &c.BrandingDarkLogoURL},
+		{env: "EVENT_SOURCE", flag: "event-source", usage: "CloudEvents source of published events", str: &c.EventSource},
+		{env: "SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", usage: "time allowed for a graceful stop", dur: &c.ShutdownTimeout},
+		{env: "LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+	}
+}
+
+// DefaultConfig is the configuration with nothing set.
+func DefaultConfig() Config {
+	return Config{
+		HTTPAddr:            ":8080",
+		DataDir:             "./data",
+		NATSStream:          "CUSTOMER_EVENTS",
+		NATSSubjectPrefix:   "customers.events",
+		NATSDuplicateWindow: 2 * time.Hour,
+		BrandingLogoURL:     "https://cdn.example.com/logos/org-console.png",
+		BrandingDarkLogoURL: "https://cdn.example.com/logos/org-console-dark.png",
+		EventSource:         "customersvc",
+		ShutdownTimeout:     30 * time.Second,
+		LogLevel:            "info",
+	}
+}
+
+// LoadConfig reads the environment (through getenv) over the defaults,
+// then the flags in args over that, and validates the result.
+func LoadConfig(name string, args []string, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var errs []error
+	for _, s := range cfg.settings() {
+		env := getenv(s.env)
+		usage := s.usage + " (" + s.env + ")"
+		switch {
+		case s.str != nil:
+			if env != "" {
+				*s.str = env
+			}
+			fs.StringVar(s.str, s.flag, *s.str, usage)
+		case s.dur != nil:
+			if env != "" {
+				d, err := time.ParseDuration(env)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+				}
+				*s.dur = d
+			}
+			fs.DurationVar(s.dur, s.flag, *s.dur, usage)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate returns every problem of the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("HTTP_ADDR %q: %v", c.HTTPAddr, err)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("DATA_DIR is empty")
+	}
+	if c.NATSURL != "" && c.NATSEmbeddedListen != "" {
+		bad("NATS_EMBEDDED_LISTEN applies only to the embedded server; unset it or NATS_URL")
+	}
+	if c.NATSEmbeddedListen != "" {
+		if _, _, err := net.SplitHostPort(c.NATSEmbeddedListen); err != nil {
+			bad("NATS_EMBEDDED_LISTEN %q: %v", c.NATSEmbeddedListen, err)
+		}
+	}
+	if c.AuthHS256Secret != "" && len(c.AuthHS256Secret) < 32 {
+		bad("AUTH_HS256_SECRET must be at least 32 bytes")
+	}
+	for env, v := range map[string]string{"BRANDING_LOGO_URL": c.BrandingLogoURL, "BRANDING_DARK_LOGO_URL": c.BrandingDarkLogoURL} {
+		if u, err := url.Parse(v); err != nil || u.Scheme == "" || u.Host == "" {
+			bad("%s %q is not an absolute URL", env, v)
+		}
+	}
+	if c.NATSDuplicateWindow < time.Minute {
+		bad("NATS_DUPLICATE_WINDOW must be at least 1m")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT must be positive")
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		bad("LOG_LEVEL: %v", err)
+	}
+	return errors.Join(errs...)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}

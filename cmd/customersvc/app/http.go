@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
+	"github.com/customersvc/customersvc/query"
+	transporthttp "github.com/customersvc/customersvc/transport/http"
+	"github.com/customersvc/customersvc/transport/http/auth"
+)
+
+func (s *Service) serveHTTP() error {
+	handler, err := s.newHandler()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	s.listener = ln
+	s.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("http server stopped", "error", err)
+		}
+	}()
+	return nil
+}
+
+func (s *Service) newHandler() (http.Handler, error) {
+	secret, err := s.secret()
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: secret, Issuer: s.cfg.AuthIssuer,
+		Audience: s.cfg.AuthAudience, Leeway: s.cfg.AuthLeeway})
+	if err != nil {
+		return nil, err
+	}
+	create, err := command.NewCreateCustomerHandler(s.store, domain.Branding{
+		LogoURL: s.cfg.BrandingLogoURL, DarkLogoURL: s.cfg.BrandingDarkLogoURL})
+	if err != nil {
+		return nil, err
+	}
+	history, err := command.NewCustomerHistory(s.store)
+	if err != nil {
+		return nil, err
+	}
+	get, err := query.NewGetCustomerHandler(s.readModel, history)
+	if err != nil {
+		return nil, err
+	}
+	list, err := query.NewListCustomersHandler(s.readModel)
+	if err != nil {
+		return nil, err
+	}
+	return transporthttp.NewHandler(transporthttp.Deps{
+		Verifier: verifier, CreateCustomer: create, GetCustomer: get, ListCustomers: list, Logger: s.logger,
+		Checks: map[string]func(context.Context) error{
+			"event_store": s.store.Ping,
+			"broker":      s.brokerReady,
+			"read_model":  s.readModel.Ping,
+		},
+	})
+}
+
+// secret is the configured HS256 secret or the one kept in DATA_DIR.
+func (s *Service) secret() ([]byte, error) {
+	if s.cfg.AuthHS256Secret != "" {
+		return []byte(s.cfg.AuthHS256Secret), nil
+	}
+	return auth.LoadOrCreateSecret(s.cfg.DataDir)
+}
+
+func (s *Service) brokerReady(ctx context.Context) error {
+	if err := s.broker.ping(ctx); err != nil {
+		return err
+	}
+	if !s.relay.Healthy() {
+		return errors.New("relay cannot publish")
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/projections"
+	"github.com/customersvc/customersvc/query/readmodel"
+)
+
+// Service is the running service.
+type Service struct {
+	cfg    Config
+	logger *slog.Logger
+
+	store     eventstore.Store
+	readModel *readmodel.Store
+	broker    *broker
+	relay     *projections.Relay
+	projector *projections.CustomersProjector
+
+	listener net.Listener
+	server   *http.Server
+
+	background context.CancelFunc
+	wg         sync.WaitGroup
+	closers    []func() error // run in reverse order at shutdown
+}
+
+// Start opens the stores, connects to NATS (starting the embedded server
+// unless NATS_URL is set), starts the relay and the projectors, and serves
+// HTTP. Shutdown stops it.
+func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	s := &Service{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			s.closeAll()
+		}
+	}()
+	if err := s.openStores(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startMessaging(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.serveHTTP(); err != nil {
+		return nil, err
+	}
+	logger.Info("customersvc started", "http", s.Addr(), "data_dir", cfg.DataDir, "nats", s.broker.describe())
+	return s, nil
+}
+
+func (s *Service) path(name string) string { return filepath.Join(s.cfg.DataDir, name) }
+
+func (s *Service) onClose(f func() error) { s.closers = append(s.closers, f) }
+
+// Addr is the address the HTTP server listens on.
+func (s *Service) Addr() string { return s.listener.Addr().String() }
+
+// Shutdown stops accepting requests, lets in-flight ones finish, waits
+// until the relay has published and the projector applied what was
+// acknowledged (within ctx), then stops everything and closes the stores.
+func (s *Service) Shutdown(ctx context.Context) error {
+	var errs []error
+	if err := s.server.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := s.drain(ctx); err != nil {
+		s.logger.Warn("shutdown: projections not drained", "error", err)
+	}
+	s.background()
+	s.wg.Wait()
+	errs = append(errs, s.closeAll())
+	return errors.Join(errs...)
+}
+
+func (s *Service) closeAll() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// drain waits until every event appended so far is published and applied.
+func (s *Service) drain(ctx context.Context) error {
+	head, err := s.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.relay.WaitPublished(ctx, head); err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	target := s.relay.LastPublishedEvent().Commit
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		done, err := s.readModel.Checkpoint(ctx, projections.CustomersProjection)
+		if err != nil {
+			return err
+		}
+		if done >= target {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return fmt.Errorf("projector at %d of %d: %w", done, target, ctx.Err())
+		}
+	}
+}
+
+// go runs f in the background until shutdown.
+func (s *Service) goBackground(name string, ctx context.Context, f func(context.Context) error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := f(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("background task stopped", "task", name, "error", err)
+		}
+	}()
+}
+
+// ProjectionStats says how many events changed the customers read model
+// and how many arrived again and changed nothing, since start.
+func (s *Service) ProjectionStats() (applied, skipped int64) { return s.projector.Stats() }
+
+// RelayPublished is how many events the relay published since start.
+func (s *Service) RelayPublished() int64 { return s.relay.PublishedCount() }
+
+// NATSURL is the URL downstream subscribers use: the external server's,
+// or the embedded one's when it listens on TCP; empty otherwise.
+func (s *Service) NATSURL() string {
+	if s.broker.embedded != nil {
+		return s.broker.url
+	}
+	return s.cfg.NATSURL
+}

@@ -1,0 +1,36 @@
+// Command customersvc runs the customer service, or with "token" mints a
+// token for trying its API.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/customersvc/customersvc/cmd/customersvc/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "token":
+		err = app.TokenCommand(os.Args[2:], os.Getenv, os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "serve":
+		err = app.Run(ctx, os.Args[2:], os.Getenv, os.Stderr)
+	default:
+		err = app.Run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "customersvc:", oneLine(err))
+		os.Exit(1)
+	}
+}
+
+// oneLine joins a multi-line (errors.Join) message so that bad
+// configuration is reported on one line.
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }

@@ -1,0 +1,106 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/domain"
+)
+
+// CustomerStreamPrefix begins the name of every customer's stream; followers
+// of the log filter on it.
+const CustomerStreamPrefix = "customer-"
+
+func customerStream(id string) string { return CustomerStreamPrefix + id }
+
+// CustomerIDFromStream returns the customer ID a stream name carries.
+func CustomerIDFromStream(stream string) (string, bool) {
+	id, ok := strings.CutPrefix(stream, CustomerStreamPrefix)
+	return id, ok && id != ""
+}
+
+func metadata(cmd CreateCustomer, schemaVersion int) []byte {
+	m, _ := json.Marshal(eventstore.Metadata{
+		SchemaVersion: schemaVersion,
+		CorrelationID: cmd.RequestID,
+		CausationID:   cmd.RequestID,
+		UserID:        cmd.Actor.UserID,
+		OrgID:         cmd.Actor.OrganizationID,
+	})
+	return m
+}
+
+func encodeEvents(events []domain.Event, cmd CreateCustomer) ([]eventstore.EventData, error) {
+	out := make([]eventstore.EventData, 0, len(events))
+	for _, e := range events {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, fmt.Errorf("event id: %w", err)
+		}
+		out = append(out, eventstore.EventData{
+			ID:       id,
+			Type:     e.EventType(),
+			Data:     data,
+			Metadata: metadata(cmd, e.SchemaVersion()),
+		})
+	}
+	return out, nil
+}
+
+// DecodeRecorded turns a stored customer event into its domain type.
+func DecodeRecorded(r eventstore.RecordedEvent) (domain.Event, error) {
+	var m eventstore.Metadata
+	if len(r.Metadata) > 0 {
+		if err := json.Unmarshal(r.Metadata, &m); err != nil {
+			return nil, fmt.Errorf("decode metadata of %s: %w", r.ID, err)
+		}
+	}
+	if m.SchemaVersion == 0 {
+		m.SchemaVersion = 1
+	}
+	return domain.DecodeEvent(r.Type, m.SchemaVersion, r.Data)
+}
+
+// CustomerHistory reads customers' streams from the event store.
+type CustomerHistory struct {
+	store eventstore.Store
+}
+
+// NewCustomerHistory returns a reader of customer streams.
+func NewCustomerHistory(store eventstore.Store) (*CustomerHistory, error) {
+	if store == nil {
+		return nil, errors.New("command: nil event store")
+	}
+	return &CustomerHistory{store: store}, nil
+}
+
+// CustomerEvents returns the events of one customer, oldest first, or
+// domain.ErrCustomerNotFound.
+func (h *CustomerHistory) CustomerEvents(ctx context.Context, id string) ([]domain.Event, error) {
+	recorded, err := h.store.ReadStream(ctx, customerStream(id), 0, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return nil, domain.ErrCustomerNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	events := make([]domain.Event, 0, len(recorded))
+	for _, r := range recorded {
+		e, err := DecodeRecorded(r)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+	return events, nil
+}

@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config configures a Store. Zero fields take the defaults below.
+type Config struct {
+	// Path is the database file; it is created if missing.
+	Path string
+	// MaxBatch caps how many appends share one transaction and fsync.
+	// Default 512.
+	MaxBatch int
+	// ReadConns caps the pool of read connections used by ReadStream and
+	// Follow. Default 8.
+	ReadConns int
+	// BusyTimeout is how long a connection waits for a lock held elsewhere
+	// (a checkpoint, another process) before failing. Default 5s.
+	BusyTimeout time.Duration
+}
+
+const (
+	defaultMaxBatch    = 512
+	defaultReadConns   = 8
+	defaultBusyTimeout = 5 * time.Second
+)
+
+func (c *Config) setDefaults() {
+	if c.MaxBatch == 0 {
+		c.MaxBatch = defaultMaxBatch
+	}
+	if c.ReadConns == 0 {
+		c.ReadConns = defaultReadConns
+	}
+	if c.BusyTimeout == 0 {
+		c.BusyTimeout = defaultBusyTimeout
+	}
+}
+
+// Validate reports every problem of c at once. Zero fields are valid: they
+// stand for the defaults.
+func (c Config) Validate() error {
+	var errs []error
+	switch {
+	case c.Path == "":
+		errs = append(errs, errors.New("Path is empty"))
+	case c.Path == ":memory:" || strings.HasPrefix(c.Path, "file:"):
+		// Each connection would open its own in-memory database, and a URI
+		// could override the pragmas durability depends on.
+		errs = append(errs, fmt.Errorf("Path %q must be a plain file path", c.Path))
+	case strings.ContainsRune(c.Path, '?'):
+		// The driver takes everything after '?' as options.
+		errs = append(errs, fmt.Errorf("Path %q must not contain '?'", c.Path))
+	}
+	if c.MaxBatch < 0 {
+		errs = append(errs, fmt.Errorf("MaxBatch %d must not be negative", c.MaxBatch))
+	}
+	if c.ReadConns < 0 {
+		errs = append(errs, fmt.Errorf("ReadConns %d must not be negative", c.ReadConns))
+	}
+	if c.BusyTimeout < 0 {
+		errs = append(errs, fmt.Errorf("BusyTimeout %s must not be negative", c.BusyTimeout))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite event store config: %w", err)
+	}
+	return nil
+}
+
+// dsn builds the driver's connection string. Every connection gets WAL and
+// the busy timeout; synchronous=FULL is what makes a commit durable, and
+// only the writer commits; readers are query_only so a bug cannot turn one
+// into a second writer.
+func (c Config) dsn(writer bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(c.BusyTimeout.Milliseconds()))
+	// database/sql already serializes use of a connection.
+	q.Set("_mutex", "no")
+	if writer {
+		q.Set("_synchronous", "FULL")
+	} else {
+		q.Set("_query_only", "true")
+	}
+	return c.Path + "?" + q.Encode()
+}

@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"github.com/customersvc/customersvc/command/eventstore"
+)
+
+var _ eventstore.Store = (*Store)(nil)
+
+// ErrClosed is returned by calls on a closed Store.
+var ErrClosed = errors.New("sqlite event store: closed")
+
+// Store is an eventstore.Store in a SQLite file. It is safe for concurrent
+// use; see the package comment for its guarantees.
+type Store struct {
+	cfg     Config
+	writeDB *sql.DB // one connection, owned by the writer goroutine
+	readDB  *sql.DB // pool for ReadStream and Follow; WAL keeps it off the writer's path
+
+	requests chan *appendRequest // unbuffered: a send succeeds only once the writer takes it
+	closing  chan struct{}       // closed by Close
+	done     chan struct{}       // closed when the writer has stopped
+	commits  *notifier           // broadcast after each commit that wrote events
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens or creates the database at cfg.Path and starts the writer.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	// Opening the writer first sets WAL mode before readers connect.
+	writeDB, err := sql.Open("sqlite3", cfg.dsn(true))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
+	}
+	writeDB.SetMaxOpenConns(1)
+	writeDB.SetConnMaxIdleTime(0)
+	w, err := newWriter(ctx, writeDB)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s: %w", cfg.Path, err), writeDB.Close())
+	}
+	readDB, err := sql.Open("sqlite3", cfg.dsn(false))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s for reading: %w", cfg.Path, err), w.close(), writeDB.Close())
+	}
+	readDB.SetMaxOpenConns(cfg.ReadConns)
+	readDB.SetMaxIdleConns(cfg.ReadConns)
+
+	s := &Store{
+		cfg:      cfg,
+		writeDB:  writeDB,
+		readDB:   readDB,
+		requests: make(chan *appendRequest),
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
+		commits:  newNotifier(),
+	}
+	go s.runWriter(w)
+	return s, nil
+}
+
+// Ping checks that the writer runs and the file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	select {
+	case <-s.closing:
+		return ErrClosed
+	default:
+	}
+	if err := s.readDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.cfg.Path, err)
+	}
+	var one int
+	if err := s.readDB.QueryRowContext(ctx, "SELECT 1 FROM events LIMIT 1").Scan(&one); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("ping %s: %w", s.cfg.Path, err)
+	}
+	return nil
+}
+
+// Close stops taking appends, lets the batch in flight commit and answer,
+// stops the writer and closes the database. Follow calls return ErrClosed.
+// Close is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		<-s.done
+		s.closeErr = errors.Join(s.writeDB.Close(), s.readDB.Close())
+	})
+	return s.closeErr
+}

@@ -1,0 +1,145 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// writer owns the only write connection and its prepared statements. Only
+// the writer goroutine uses it.
+type writer struct {
+	conn    *sql.Conn
+	lastRev *sql.Stmt // a stream's last revision
+	insert  *sql.Stmt // one event
+	findID  *sql.Stmt // where an event ID is stored
+}
+
+func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect writer: %w", err)
+	}
+	w := &writer{conn: conn}
+	if err := migrate(ctx, conn); err != nil {
+		return nil, errors.Join(err, w.close())
+	}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&w.lastRev, `SELECT max(revision) FROM events WHERE stream = ?`},
+		{&w.insert, `INSERT INTO events (event_id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&w.findID, `SELECT stream, revision, position FROM events WHERE event_id = ?`},
+	} {
+		if *p.stmt, err = conn.PrepareContext(ctx, p.query); err != nil {
+			return nil, errors.Join(fmt.Errorf("prepare %q: %w", p.query, err), w.close())
+		}
+	}
+	return w, nil
+}
+
+func (w *writer) close() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{w.lastRev, w.insert, w.findID} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(append(errs, w.conn.Close())...)
+}
+
+// runWriter is the writer goroutine: it takes a batch of waiting appends,
+// commits it, answers it, and wakes followers, until Close.
+func (s *Store) runWriter(w *writer) {
+	defer close(s.done)
+	defer w.close()
+	batch := make([]*appendRequest, 0, s.cfg.MaxBatch)
+	for {
+		select {
+		case req := <-s.requests:
+			batch = append(batch, req)
+		case <-s.closing:
+			return
+		}
+		batch = s.gather(batch)
+		if w.commit(batch) {
+			s.commits.broadcast()
+		}
+		clear(batch) // drop the answered requests for the garbage collector
+		batch = batch[:0]
+	}
+}
+
+// gather adds the appends already waiting, without waiting for more: a
+// batch grows only while the previous commit's fsync kept the writer busy,
+// so a lone append is not delayed.
+func (s *Store) gather(batch []*appendRequest) []*appendRequest {
+	for len(batch) < s.cfg.MaxBatch {
+		select {
+		case req := <-s.requests:
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit runs batch in one transaction and answers every append in it. It
+// reports whether the commit stored events.
+func (w *writer) commit(batch []*appendRequest) bool {
+	replies, wrote, err := w.run(batch)
+	for i, req := range batch {
+		if err != nil {
+			req.reply <- appendReply{err: err}
+			continue
+		}
+		req.reply <- replies[i]
+	}
+	return wrote
+}
+
+func (w *writer) run(batch []*appendRequest) (replies []appendReply, wrote bool, err error) {
+	// The batch runs to its end whatever the callers' contexts say: they
+	// were promised an answer once the writer took their append.
+	ctx := context.Background()
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return nil, false, fmt.Errorf("append: begin batch: %w", err)
+	}
+	tx := &batchTx{w: w, ctx: ctx, created: time.Now().UnixNano(), last: make(map[string]int64, len(batch))}
+	replies = make([]appendReply, len(batch))
+	for i, req := range batch {
+		if replies[i], err = tx.apply(req); err != nil {
+			return nil, false, errors.Join(fmt.Errorf("append to %q: %w", req.stream, err), w.rollback())
+		}
+		wrote = wrote || replies[i].err == nil
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, false, errors.Join(fmt.Errorf("append: commit batch: %w", err), w.rollback())
+	}
+	return replies, wrote, nil
+}
+
+// rollback ends a failed batch. Some errors (a full disk, I/O) make SQLite
+// roll back by itself, and then there is nothing left to roll back.
+func (w *writer) rollback() error {
+	inTx := true
+	_ = w.conn.Raw(func(dc any) error {
+		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
+			inTx = !c.AutoCommit()
+		}
+		return nil
+	})
+	if !inTx {
+		return nil
+	}
+	if _, err := w.conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		return fmt.Errorf("roll back batch: %w", err)
+	}
+	return nil
+}

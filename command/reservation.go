@@ -1,0 +1,105 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/domain"
+)
+
+// A VAT reservation is a stream per (parent organization, normalised VAT),
+// written with NoStream before the customer's own stream. The store lets
+// exactly one NoStream append win, so exactly one customer holds the VAT
+// even when many creates race. The stream name ends in the normalised VAT,
+// which has no dashes, so the name is unambiguous whatever the parent ID.
+const reservationStreamPrefix = "customer_vat-"
+
+const eventTypeVATReserved = "VATReserved"
+
+// vatReserved is the reservation's event: which customer holds the VAT.
+type vatReserved struct {
+	CustomerID           string    `json:"customer_id"`
+	ParentOrganizationID string    `json:"parent_organization_id"`
+	NormalizedVAT        string    `json:"vat_normalized"`
+	ReservedAt           time.Time `json:"reserved_at"`
+}
+
+func reservationStream(parentOrgID, normalizedVAT string) string {
+	return reservationStreamPrefix + parentOrgID + "-" + normalizedVAT
+}
+
+// reserveVAT claims the VAT of c for its customer. It returns the
+// already_exists violation when another customer holds it.
+//
+// A reservation whose customer stream was never written (the process died
+// between the two appends) is taken over once it is older than grace: by
+// then the create that wrote it has finished or died, because both appends
+// of one create run under a deadline shorter than grace.
+func (h *CreateCustomerHandler) reserveVAT(ctx context.Context, c domain.CustomerCreated, meta []byte) error {
+	stream := reservationStream(c.ParentOrganizationID, c.NormalizedVAT)
+	claim, err := encodeReservation(c, meta, h.now())
+	if err != nil {
+		return err
+	}
+	_, err = h.store.Append(ctx, stream, eventstore.NoStream, claim)
+	if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		return err
+	}
+	holder, revision, reservedAt, err := h.currentHolder(ctx, stream)
+	if err != nil {
+		return err
+	}
+	if h.now().Sub(reservedAt) < h.reservationGrace {
+		return domain.VATAlreadyUsed(c.VAT)
+	}
+	if _, err := h.store.ReadStream(ctx, customerStream(holder), 0, 1); !errors.Is(err, eventstore.ErrStreamNotFound) {
+		if err != nil {
+			return err
+		}
+		return domain.VATAlreadyUsed(c.VAT)
+	}
+	_, err = h.store.Append(ctx, stream, eventstore.Exact(revision), claim)
+	if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		return domain.VATAlreadyUsed(c.VAT)
+	}
+	return err
+}
+
+func (h *CreateCustomerHandler) currentHolder(ctx context.Context, stream string) (customerID string, revision uint64, at time.Time, err error) {
+	events, err := h.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil {
+		return "", 0, time.Time{}, fmt.Errorf("read reservation %s: %w", stream, err)
+	}
+	if len(events) == 0 {
+		return "", 0, time.Time{}, fmt.Errorf("read reservation %s: %w", stream, eventstore.ErrStreamNotFound)
+	}
+	last := events[len(events)-1]
+	var r vatReserved
+	if err := json.Unmarshal(last.Data, &r); err != nil {
+		return "", 0, time.Time{}, fmt.Errorf("decode reservation %s: %w", stream, err)
+	}
+	return r.CustomerID, last.Revision, r.ReservedAt, nil
+}
+
+func encodeReservation(c domain.CustomerCreated, meta []byte, now time.Time) (eventstore.EventData, error) {
+	data, err := json.Marshal(vatReserved{
+		CustomerID:           c.CustomerID,
+		ParentOrganizationID: c.ParentOrganizationID,
+		NormalizedVAT:        c.NormalizedVAT,
+		ReservedAt:           now.UTC(),
+	})
+	if err != nil {
+		return eventstore.EventData{}, fmt.Errorf("encode reservation: %w", err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return eventstore.EventData{}, err
+	}
+	return eventstore.EventData{ID: id, Type: eventTypeVATReserved, Data: data, Metadata: meta}, nil
+}

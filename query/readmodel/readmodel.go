@@ -1,0 +1,101 @@
+// Package readmodel keeps the customers read model in SQLite: the table the
+// query handlers read and the projections write. Writes of one batch and
+// the projection's checkpoint commit in one transaction, with a full fsync,
+// so an acknowledged event is never missing from the read model after a
+// crash.
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"github.com/customersvc/customersvc/query"
+)
+
+// Store is the SQLite read model. It is safe for concurrent use: one
+// writer connection, a pool of readers (WAL lets readers and the writer
+// run together).
+type Store struct {
+	write *sql.DB
+	read  *sql.DB
+}
+
+var (
+	_ query.ReadModel       = (*Store)(nil)
+	_ query.ReadModelWriter = (*Store)(nil)
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS customers (
+	id             TEXT PRIMARY KEY,
+	parent_org_id  TEXT NOT NULL,
+	name           TEXT NOT NULL,
+	name_key       TEXT NOT NULL,
+	description    TEXT NOT NULL,
+	custom_data    TEXT NOT NULL,
+	vat            TEXT NOT NULL,
+	vat_normalized TEXT NOT NULL,
+	logo_url       TEXT NOT NULL,
+	dark_logo_url  TEXT NOT NULL,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	version        INTEGER NOT NULL,
+	search_text    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS customers_parent_created ON customers(parent_org_id, created_at, id);
+CREATE INDEX IF NOT EXISTS customers_parent_name ON customers(parent_org_id, name_key, id);
+CREATE INDEX IF NOT EXISTS customers_parent_updated ON customers(parent_org_id, updated_at, id);
+CREATE INDEX IF NOT EXISTS customers_created ON customers(created_at, id);
+CREATE INDEX IF NOT EXISTS customers_name ON customers(name_key, id);
+CREATE INDEX IF NOT EXISTS customers_updated ON customers(updated_at, id);
+CREATE TABLE IF NOT EXISTS checkpoints (
+	projection TEXT PRIMARY KEY,
+	position   INTEGER NOT NULL
+) WITHOUT ROWID;
+`
+
+// Open opens (creating if needed) the read model in the file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	dsn := func(mode string) string {
+		v := url.Values{}
+		v.Set("_journal_mode", "WAL")
+		v.Set("_synchronous", "FULL")
+		v.Set("_busy_timeout", "5000")
+		v.Set("_txlock", "immediate")
+		v.Set("mode", mode)
+		return "file:" + path + "?" + v.Encode()
+	}
+	write, err := sql.Open("sqlite3", dsn("rwc"))
+	if err != nil {
+		return nil, fmt.Errorf("open read model: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	if _, err := write.ExecContext(ctx, schema); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("create read model schema: %w", err)
+	}
+	read, err := sql.Open("sqlite3", dsn("ro"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open read model: %w", err)
+	}
+	read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
+	read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	return &Store{write: write, read: read}, nil
+}
+
+// Ping reports whether the read model answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.read.PingContext(ctx)
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}

@@ -1,0 +1,145 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// Limits on custom_data, checked before anything is stored.
+const (
+	maxCustomDataKeys  = 64
+	maxCustomDataBytes = 16 << 10
+	maxCustomDataDepth = 8
+	maxEchoedValue     = 256 // longest value echoed back in an error
+)
+
+// Codes of 400 problems, sent as data.errors[].message.
+const (
+	codeRequired     = "required"
+	codeMustBeString = "must_be_string"
+	codeMustBeObject = "must_be_object"
+	codeInvalidJSON  = "invalid_json"
+	codeTooManyKeys  = "too_many_keys"
+	codeTooLarge     = "too_large"
+	codeTooDeep      = "too_deep"
+	keyBody          = "body"
+	keyName          = "name"
+	keyDescription   = "description"
+	keyCustomData    = "custom_data"
+	keyCustomDataVAT = "custom_data.vat"
+)
+
+// createRequest is a POST /customers body that passed the structural
+// checks; the business rules are the domain's.
+type createRequest struct {
+	Name        string
+	Description string
+	CustomData  json.RawMessage // compacted object, vat included
+	VAT         string
+}
+
+// decodeCreateRequest checks the body's structure and returns every
+// problem at once as a badRequestError.
+func decodeCreateRequest(body []byte) (createRequest, error) {
+	var fields map[string]json.RawMessage
+	if !utf8.Valid(body) || json.Unmarshal(body, &fields) != nil || fields == nil {
+		code := codeInvalidJSON
+		if json.Valid(body) && utf8.Valid(body) {
+			code = codeMustBeObject
+		}
+		return createRequest{}, badRequestError{{Key: keyBody, Message: code, Value: ""}}
+	}
+	var req createRequest
+	var problems badRequestError
+	problems = requiredString(fields, keyName, keyName, &req.Name, problems)
+	if raw, ok := fields[keyDescription]; ok && !isNull(raw) {
+		if json.Unmarshal(raw, &req.Description) != nil {
+			problems = append(problems, fieldError{Key: keyDescription, Message: codeMustBeString, Value: echo(raw)})
+		}
+	}
+	problems = decodeCustomData(fields[keyCustomData], &req, problems)
+	if len(problems) > 0 {
+		return createRequest{}, problems
+	}
+	return req, nil
+}
+
+func decodeCustomData(raw json.RawMessage, req *createRequest, problems badRequestError) badRequestError {
+	var data map[string]json.RawMessage
+	switch {
+	case raw == nil || isNull(raw):
+		return append(problems, fieldError{Key: keyCustomData, Message: codeRequired})
+	case json.Unmarshal(raw, &data) != nil:
+		return append(problems, fieldError{Key: keyCustomData, Message: codeMustBeObject, Value: echo(raw)})
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return append(problems, fieldError{Key: keyCustomData, Message: codeMustBeObject, Value: echo(raw)})
+	}
+	switch {
+	case len(data) > maxCustomDataKeys:
+		problems = append(problems, fieldError{Key: keyCustomData, Message: codeTooManyKeys})
+	case compact.Len() > maxCustomDataBytes:
+		problems = append(problems, fieldError{Key: keyCustomData, Message: codeTooLarge})
+	case depth(compact.Bytes()) > maxCustomDataDepth:
+		problems = append(problems, fieldError{Key: keyCustomData, Message: codeTooDeep})
+	}
+	req.CustomData = compact.Bytes()
+	return requiredString(data, "vat", keyCustomDataVAT, &req.VAT, problems)
+}
+
+// requiredString reads fields[name] into dst, reporting a missing, null,
+// non-string or empty value under key.
+func requiredString(fields map[string]json.RawMessage, name, key string, dst *string, problems badRequestError) badRequestError {
+	raw, ok := fields[name]
+	if !ok || isNull(raw) {
+		return append(problems, fieldError{Key: key, Message: codeRequired})
+	}
+	if json.Unmarshal(raw, dst) != nil {
+		return append(problems, fieldError{Key: key, Message: codeMustBeString, Value: echo(raw)})
+	}
+	if *dst == "" {
+		return append(problems, fieldError{Key: key, Message: codeRequired})
+	}
+	return problems
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// echo returns a value as the client sent it, cut to a readable length.
+func echo(raw json.RawMessage) string {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) > maxEchoedValue {
+		cut := maxEchoedValue
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
+
+// depth returns the deepest nesting of objects and arrays in valid JSON;
+// the outermost object counts as 1.
+func depth(compact []byte) int {
+	deepest, level := 0, 0
+	inString, escaped := false, false
+	for _, b := range compact {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && b == '\\':
+			escaped = true
+		case b == '"':
+			inString = !inString
+		case inString:
+		case b == '{' || b == '[':
+			level++
+			deepest = max(deepest, level)
+		case b == '}' || b == ']':
+			level--
+		}
+	}
+	return deepest
+}

@@ -1,0 +1,70 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/customersvc/customersvc/command"
+)
+
+// Deps is what the API needs.
+type Deps struct {
+	Verifier       TokenVerifier
+	CreateCustomer CreateCustomerHandler
+	GetCustomer    GetCustomerHandler
+	ListCustomers  ListCustomersHandler
+	// Checks are the readiness checks by part name (event_store, broker,
+	// read_model).
+	Checks map[string]func(context.Context) error
+	Logger *slog.Logger
+}
+
+// Validate returns every missing dependency.
+func (d Deps) Validate() error {
+	var errs []error
+	if d.Verifier == nil {
+		errs = append(errs, errors.New("http: nil token verifier"))
+	}
+	if d.CreateCustomer == nil || d.GetCustomer == nil || d.ListCustomers == nil {
+		errs = append(errs, errors.New("http: nil customer handler"))
+	}
+	return errors.Join(errs...)
+}
+
+// NewHandler returns the service's HTTP handler. The customer routes are
+// served at /customers and, for clients whose base URL ends in /api, at
+// /api/customers.
+func NewHandler(d Deps) (http.Handler, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestID(), recoverPanics(d.Logger))
+	r.NoRoute(func(c *gin.Context) { respond(c, http.StatusNotFound, "not found", emptyData) })
+	r.NoMethod(func(c *gin.Context) { respond(c, http.StatusMethodNotAllowed, "method not allowed", emptyData) })
+
+	health := healthAPI{checks: d.Checks}
+	r.GET("/livez", health.live)
+	r.GET("/readyz", health.ready)
+
+	for _, base := range []string{"/customers", "/api/customers"} {
+		api := &customersAPI{create: d.CreateCustomer, get: d.GetCustomer, list: d.ListCustomers,
+			logger: d.Logger, basePath: base}
+		g := r.Group(base, authenticate(d.Verifier, d.Logger))
+		g.POST("", authorize(command.AuthorizeCreateCustomer, d.Logger), api.createCustomer)
+		reads := authorize(command.AuthorizeReadCustomers, d.Logger)
+		g.GET("", reads, api.listCustomers)
+		g.GET("/:id", reads, api.getCustomer)
+	}
+	return r, nil
+}

@@ -1,0 +1,5 @@
+package http
+
+import "runtime/debug"
+
+func stack() []byte { return debug.Stack() }
