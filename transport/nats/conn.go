@@ -31,7 +31,9 @@ func (c Connector) Connect(name string) (*nats.Conn, error) {
 		nats.ReconnectJitter(250*time.Millisecond, time.Second),
 		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			logger.Warn("nats: disconnected", "connection", name, "error", err)
+			if err != nil { // nil: the connection was closed on purpose
+				logger.Warn("nats: disconnected", "connection", name, "error", err)
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			logger.Info("nats: reconnected", "connection", name)

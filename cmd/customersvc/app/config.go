@@ -30,6 +30,9 @@ type Config struct {
 	BrandingLogoURL     string
 	BrandingDarkLogoURL string
 
+	// DebugAddr serves net/http/pprof when set; keep it off public networks.
+	DebugAddr string
+
 	EventSource     string
 	ShutdownTimeout time.Duration
 	LogLevel        string
@@ -59,6 +62,7 @@ func (c *Config) settings() []setting {
 		{env: "BRANDING_DARK_LOGO_URL", flag: "branding-dark-logo-url", usage: "dark-theme logo URL given to new customers", str: &c.BrandingDarkLogoURL},
 		{env: "EVENT_SOURCE", flag: "event-source", usage: "CloudEvents source of published events", str: &c.EventSource},
 		{env: "SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", usage: "time allowed for a graceful stop", dur: &c.ShutdownTimeout},
+		{env: "DEBUG_ADDR", flag: "debug-addr", usage: "address serving /debug/pprof; empty: off", str: &c.DebugAddr},
 		{env: "LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 	}
 }

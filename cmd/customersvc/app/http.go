@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/customersvc/customersvc/command"
@@ -31,6 +32,9 @@ func (s *Service) serveHTTP() error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+	}
+	if s.cfg.DebugAddr != "" {
+		s.serveDebug()
 	}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -93,4 +97,20 @@ func (s *Service) brokerReady(ctx context.Context) error {
 		return errors.New("relay cannot publish")
 	}
 	return nil
+}
+
+// serveDebug serves the profiler on its own address, never on the API's.
+func (s *Service) serveDebug() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Addr: s.cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s.onClose(srv.Close)
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("debug server stopped", "error", err)
+		}
+	}()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
@@ -117,7 +118,9 @@ func (s *Service) startProjectors(ctx context.Context) error {
 	s.projector = projector
 	s.goBackground("customers projector", ctx, projector.Run)
 
-	wmLogger := watermill.NewSlogLogger(s.logger)
+	// Watermill reports every handler start and stop at info; keep those
+	// for debugging.
+	wmLogger := watermill.NewSlogLoggerWithLevelMapping(s.logger, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
 	router, err := message.NewRouter(message.RouterConfig{}, wmLogger)
 	if err != nil {
 		return err

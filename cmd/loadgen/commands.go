@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/customersvc/customersvc/transport/http/auth"
+)
+
+// runOnce loads a running service once.
+func runOnce(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("loadgen run", flag.ContinueOnError)
+	u := fs.String("url", "http://localhost:8080", "service base URL")
+	secret := fs.String("secret", os.Getenv("AUTH_HS256_SECRET"), "HS256 secret (AUTH_HS256_SECRET); empty reads -data-dir")
+	dataDir := fs.String("data-dir", "./data", "the service's DATA_DIR, to read auth.secret from")
+	c := fs.Int("c", 64, "concurrent clients")
+	d := fs.Duration("d", 30*time.Second, "duration")
+	orgs := fs.Int("orgs", 16, "parent organizations to spread the creates over")
+	out := fs.String("json", "", "also write the result as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := loadSecret(*secret, *dataDir)
+	if err != nil {
+		return err
+	}
+	l, err := newLoader(loadConfig{URL: strings.TrimRight(*u, "/"), Secret: key, Concurrency: *c, Duration: *d, Orgs: *orgs})
+	if err != nil {
+		return err
+	}
+	r := l.run(ctx)
+	printTable(os.Stdout, []Result{r})
+	return writeJSON(*out, []Result{r})
+}
+
+// runSuite builds the service, starts it on a fresh DATA_DIR, and loads it
+// at each concurrency in turn.
+func runSuite(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("loadgen suite", flag.ContinueOnError)
+	levels := fs.String("c", "16,64,256", "concurrencies, one run each")
+	d := fs.Duration("d", 30*time.Second, "duration of each run")
+	addr := fs.String("addr", "127.0.0.1:18080", "address the service listens on")
+	out := fs.String("json", "bench-results/latest.json", "where to write the results as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "customersvc-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "customersvc")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/customersvc")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build the service: %w", err)
+	}
+	secret := "loadgen-suite-secret-0123456789abcdef"
+	svc := exec.Command(bin, "--http-addr", *addr, "--data-dir", filepath.Join(work, "data"), "--log-level", "warn")
+	svc.Env = append(os.Environ(), "AUTH_HS256_SECRET="+secret, "NATS_URL=")
+	svc.Stderr = os.Stderr
+	if err := svc.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = svc.Process.Signal(os.Interrupt); _ = svc.Wait() }()
+	base := "http://" + *addr
+	if err := waitReady(ctx, base); err != nil {
+		return err
+	}
+	var results []Result
+	for _, text := range strings.Split(*levels, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(text))
+		if err != nil {
+			return fmt.Errorf("-c: %w", err)
+		}
+		l, err := newLoader(loadConfig{URL: base, Secret: []byte(secret), Concurrency: c, Duration: *d, Orgs: 16})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "loadgen: %d clients for %s...\n", c, *d)
+		r := l.run(ctx)
+		r.ServiceRSSMB = rssMB(svc.Process.Pid)
+		results = append(results, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	fmt.Printf("machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	printTable(os.Stdout, results)
+	return writeJSON(*out, results)
+}
+
+func loadSecret(secret, dataDir string) ([]byte, error) {
+	if secret != "" {
+		return []byte(secret), nil
+	}
+	return auth.LoadOrCreateSecret(dataDir)
+}
+
+func waitReady(ctx context.Context, base string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := httpGet(ctx, base+"/readyz"); err == nil && res == 200 {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("service not ready after 60s")
+}
+
+func printTable(w io.Writer, results []Result) {
+	fmt.Fprintln(w, "| clients | requests | creates/s | p50 ms | p90 ms | p99 ms | max ms | errors | lag p50 ms | lag p99 ms | lag samples | RSS MB |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+	for _, r := range results {
+		fmt.Fprintf(w, "| %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %s | %.1f | %.1f | %d | %.0f |\n",
+			r.Concurrency, r.Requests, r.CreatesPerSec, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P99, r.LatencyMs.Max,
+			formatErrors(r.Errors), r.LagMs.P50, r.LagMs.P99, r.LagSamples, r.ServiceRSSMB)
+	}
+}
+
+func formatErrors(errs map[string]int) string {
+	if len(errs) == 0 {
+		return "0"
+	}
+	keys := make([]string, 0, len(errs))
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s×%d", k, errs[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeJSON(path string, results []Result) error {
+	if path == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(results, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

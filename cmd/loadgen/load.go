@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/customersvc/customersvc/transport/http/auth"
+)
+
+// loadConfig is one run of load.
+type loadConfig struct {
+	URL         string
+	Secret      []byte
+	Concurrency int
+	Duration    time.Duration
+	Orgs        int // parent organizations the creates are spread over
+}
+
+// Result is what one run measured; it is also the JSON written per run.
+type Result struct {
+	Concurrency     int            `json:"concurrency"`
+	DurationSeconds float64        `json:"duration_seconds"`
+	Requests        int64          `json:"requests"`
+	Created         int64          `json:"created"`
+	CreatesPerSec   float64        `json:"creates_per_sec"`
+	LatencyMs       Percentiles    `json:"latency_ms"`
+	Errors          map[string]int `json:"errors_by_status"`
+	LagSamples      int            `json:"lag_samples"`
+	LagMs           Percentiles    `json:"projection_lag_ms"`
+	ServiceRSSMB    float64        `json:"service_rss_mb,omitempty"`
+}
+
+// Percentiles of a set of durations, in milliseconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func percentiles(d []time.Duration) Percentiles {
+	if len(d) == 0 {
+		return Percentiles{}
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	at := func(q float64) float64 {
+		i := int(q * float64(len(d)-1))
+		return float64(d[i].Microseconds()) / 1000
+	}
+	return Percentiles{P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: at(1)}
+}
+
+type loader struct {
+	cfg    loadConfig
+	client *http.Client
+	tokens []string
+	seq    atomic.Int64
+	runID  string
+}
+
+func newLoader(cfg loadConfig) (*loader, error) {
+	l := &loader{
+		cfg: cfg,
+		client: &http.Client{Transport: &http.Transport{
+			MaxIdleConns: cfg.Concurrency + 8, MaxIdleConnsPerHost: cfg.Concurrency + 8,
+		}, Timeout: 30 * time.Second},
+		runID: fmt.Sprintf("%06d", rand.IntN(1_000_000)),
+	}
+	for i := range max(cfg.Orgs, 1) {
+		tok, err := auth.Mint(cfg.Secret, auth.MintClaims{
+			UserID: "loadgen", OrganizationID: fmt.Sprintf("loadgen-%s-reseller-%d", l.runID, i), OrgRole: "Reseller",
+			Permissions: auth.DefaultPermissions("reseller"), TTL: 2 * time.Hour,
+		}, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		l.tokens = append(l.tokens, tok)
+	}
+	return l, nil
+}
+
+// body returns a unique valid customer: the VAT is unique per run.
+func (l *loader) body() (name string, body []byte) {
+	n := l.seq.Add(1)
+	name = fmt.Sprintf("Loadgen %s %d", l.runID, n)
+	vat := fmt.Sprintf("IT%s%05d", l.runID, n%100_000)
+	if n >= 100_000 {
+		vat = fmt.Sprintf("LG%s%010d", l.runID, n)
+	}
+	body, _ = json.Marshal(map[string]any{
+		"name": name, "description": "created by loadgen",
+		"custom_data": map[string]any{"vat": vat, "email": "load@example.com", "region": "Italy"},
+	})
+	return name, body
+}
+
+func (l *loader) post(ctx context.Context, tok string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", l.cfg.URL+"/customers", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := l.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+// run sends load until the duration passes, with a prober measuring the
+// projection lag beside it.
+func (l *loader) run(ctx context.Context) Result {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Duration)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		errors    = map[string]int{}
+		requests  atomic.Int64
+		created   atomic.Int64
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	for w := range l.cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok := l.tokens[w%len(l.tokens)]
+			local := make([]time.Duration, 0, 1<<14)
+			localErr := map[string]int{}
+			for ctx.Err() == nil {
+				_, body := l.body()
+				t0 := time.Now()
+				status, err := l.post(ctx, tok, body)
+				if ctx.Err() != nil {
+					break // cut off by the end of the run, not an answer
+				}
+				requests.Add(1)
+				switch {
+				case err != nil:
+					localErr["transport"]++
+				case status == http.StatusCreated:
+					created.Add(1)
+					local = append(local, time.Since(t0))
+				default:
+					localErr[fmt.Sprint(status)]++
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			for k, v := range localErr {
+				errors[k] += v
+			}
+			mu.Unlock()
+		}()
+	}
+	lags := l.probeLag(ctx)
+	wg.Wait()
+	elapsed := time.Since(start)
+	return Result{
+		Concurrency:     l.cfg.Concurrency,
+		DurationSeconds: elapsed.Seconds(),
+		Requests:        requests.Load(),
+		Created:         created.Load(),
+		CreatesPerSec:   float64(created.Load()) / elapsed.Seconds(),
+		LatencyMs:       percentiles(latencies),
+		Errors:          errors,
+		LagSamples:      len(lags),
+		LagMs:           percentiles(lags),
+	}
+}
