@@ -43,19 +43,39 @@ type CreateCustomerHandler struct {
 	writeTimeout     time.Duration
 }
 
+// Option adjusts a CreateCustomerHandler.
+type Option func(*CreateCustomerHandler)
+
+// WithClock makes the handler read the time from now.
+func WithClock(now func() time.Time) Option { return func(h *CreateCustomerHandler) { h.now = now } }
+
+// WithReservationGrace sets how old a VAT reservation without its customer
+// must be before another create takes it over (default one minute). It must
+// exceed the write timeout.
+func WithReservationGrace(d time.Duration) Option {
+	return func(h *CreateCustomerHandler) { h.reservationGrace = d }
+}
+
 // NewCreateCustomerHandler returns a handler writing to store and giving new
 // customers the branding defaults.
-func NewCreateCustomerHandler(store eventstore.Store, branding domain.Branding) (*CreateCustomerHandler, error) {
+func NewCreateCustomerHandler(store eventstore.Store, branding domain.Branding, opts ...Option) (*CreateCustomerHandler, error) {
 	if store == nil {
 		return nil, errors.New("command: nil event store")
 	}
-	return &CreateCustomerHandler{
+	h := &CreateCustomerHandler{
 		store:            store,
 		branding:         branding,
 		now:              time.Now,
 		writeTimeout:     10 * time.Second,
 		reservationGrace: time.Minute,
-	}, nil
+	}
+	for _, opt := range opts {
+		opt(h)
+	}
+	if h.reservationGrace <= h.writeTimeout {
+		return nil, fmt.Errorf("command: reservation grace %s must exceed the write timeout %s", h.reservationGrace, h.writeTimeout)
+	}
+	return h, nil
 }
 
 // Handle authorizes the command, applies the domain rules, reserves the VAT
@@ -89,16 +109,57 @@ func (h *CreateCustomerHandler) Handle(ctx context.Context, cmd CreateCustomer) 
 	defer cancel()
 
 	state := customer.State()
-	if err := h.reserveVAT(ctx, state, metadata(cmd, 1)); err != nil {
-		return CreatedCustomer{}, err
-	}
 	events, err := encodeEvents(customer.Changes(), cmd)
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
-	res, err := h.store.Append(ctx, customerStream(state.CustomerID), eventstore.NoStream, events...)
+	claim, err := encodeReservation(state, metadata(cmd, 1), h.now())
 	if err != nil {
-		return CreatedCustomer{}, fmt.Errorf("append customer %s: %w", state.CustomerID, err)
+		return CreatedCustomer{}, err
+	}
+	res, err := h.appendCreation(ctx, state, claim, events)
+	if err != nil {
+		return CreatedCustomer{}, err
 	}
 	return CreatedCustomer{CustomerCreated: state, Position: res.Position}, nil
+}
+
+// appendCreation writes the VAT reservation and the customer's stream: in
+// one atomic write where the store can, else reservation first.
+func (h *CreateCustomerHandler) appendCreation(ctx context.Context, c domain.CustomerCreated, claim eventstore.EventData, events []eventstore.EventData) (eventstore.WriteResult, error) {
+	reservation := reservationStream(c.ParentOrganizationID, c.NormalizedVAT)
+	customer := customerStream(c.CustomerID)
+	var err error
+	if multi, ok := h.store.(eventstore.MultiStreamAppender); ok {
+		var results []eventstore.WriteResult
+		results, err = multi.AppendMulti(ctx,
+			eventstore.StreamAppend{Stream: reservation, Expected: eventstore.NoStream, Events: []eventstore.EventData{claim}},
+			eventstore.StreamAppend{Stream: customer, Expected: eventstore.NoStream, Events: events})
+		if err == nil {
+			return results[1], nil
+		}
+	} else if _, err = h.store.Append(ctx, reservation, eventstore.NoStream, claim); err == nil {
+		return h.appendCustomer(ctx, customer, events)
+	}
+	if !conflictOn(err, reservation) {
+		return eventstore.WriteResult{}, fmt.Errorf("append customer %s: %w", c.CustomerID, err)
+	}
+	if err := h.takeOverReservation(ctx, c, reservation, claim); err != nil {
+		return eventstore.WriteResult{}, err
+	}
+	return h.appendCustomer(ctx, customer, events)
+}
+
+func (h *CreateCustomerHandler) appendCustomer(ctx context.Context, stream string, events []eventstore.EventData) (eventstore.WriteResult, error) {
+	res, err := h.store.Append(ctx, stream, eventstore.NoStream, events...)
+	if err != nil {
+		return eventstore.WriteResult{}, fmt.Errorf("append %s: %w", stream, err)
+	}
+	return res, nil
+}
+
+// conflictOn reports whether err is a failed expected revision on stream.
+func conflictOn(err error, stream string) bool {
+	var wrong *eventstore.WrongExpectedVersionError
+	return errors.As(err, &wrong) && wrong.Stream == stream
 }

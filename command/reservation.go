@@ -34,23 +34,14 @@ func reservationStream(parentOrgID, normalizedVAT string) string {
 	return reservationStreamPrefix + parentOrgID + "-" + normalizedVAT
 }
 
-// reserveVAT claims the VAT of c for its customer. It returns the
-// already_exists violation when another customer holds it.
-//
-// A reservation whose customer stream was never written (the process died
-// between the two appends) is taken over once it is older than grace: by
-// then the create that wrote it has finished or died, because both appends
-// of one create run under a deadline shorter than grace.
-func (h *CreateCustomerHandler) reserveVAT(ctx context.Context, c domain.CustomerCreated, meta []byte) error {
-	stream := reservationStream(c.ParentOrganizationID, c.NormalizedVAT)
-	claim, err := encodeReservation(c, meta, h.now())
-	if err != nil {
-		return err
-	}
-	_, err = h.store.Append(ctx, stream, eventstore.NoStream, claim)
-	if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-		return err
-	}
+// takeOverReservation is called when the VAT's reservation stream exists.
+// It returns the already_exists violation when another customer holds the
+// VAT. A reservation whose customer stream was never written (the process
+// died between the two appends of a store without atomic multi-stream
+// appends) is taken over once it is older than the grace period: by then
+// the create that wrote it has finished or died, because both appends of
+// one create run under a deadline shorter than the grace.
+func (h *CreateCustomerHandler) takeOverReservation(ctx context.Context, c domain.CustomerCreated, stream string, claim eventstore.EventData) error {
 	holder, revision, reservedAt, err := h.currentHolder(ctx, stream)
 	if err != nil {
 		return err

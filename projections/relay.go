@@ -32,7 +32,10 @@ type RelayConfig struct {
 	Source        string // CloudEvents source
 	MinBackoff    time.Duration
 	MaxBackoff    time.Duration
-	Logger        *slog.Logger
+	// CheckpointEvery bounds how often the checkpoint is written (default
+	// 250ms); a crash re-publishes at most that much.
+	CheckpointEvery time.Duration
+	Logger          *slog.Logger
 }
 
 func (c *RelayConfig) setDefaults() {
@@ -44,6 +47,9 @@ func (c *RelayConfig) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.CheckpointEvery <= 0 {
+		c.CheckpointEvery = 250 * time.Millisecond
 	}
 }
 
@@ -70,6 +76,11 @@ type Relay struct {
 	checkpoint RelayCheckpoint
 	cfg        RelayConfig
 
+	// saved and savedAt are the last checkpoint written; only Run's
+	// goroutine touches them.
+	saved   eventstore.Position
+	savedAt time.Time
+
 	mu        sync.Mutex
 	published eventstore.Position
 	lastEvent eventstore.Position // of the last event published
@@ -92,17 +103,18 @@ func NewRelay(store eventstore.Store, publisher Publisher, checkpoint RelayCheck
 		return nil, fmt.Errorf("relay: load checkpoint: %w", err)
 	}
 	return &Relay{store: store, publisher: publisher, checkpoint: checkpoint, cfg: cfg,
-		published: from, changed: make(chan struct{}), healthy: true}, nil
+		saved: from, published: from, changed: make(chan struct{}), healthy: true}, nil
 }
 
-// Run relays until ctx ends. A failure of the store or the broker is
-// retried with exponential backoff from the last checkpoint.
+// Run relays until ctx ends, then saves its checkpoint. A failure of the
+// store or the broker is retried with exponential backoff from the last
+// published position.
 func (r *Relay) Run(ctx context.Context) error {
 	backoff := r.cfg.MinBackoff
 	for {
 		err := r.store.Follow(ctx, r.Published(), eventstore.Filter{StreamPrefixes: []string{command.CustomerStreamPrefix}}, r.handle)
 		if ctx.Err() != nil {
-			return nil
+			return r.saveCheckpoint()
 		}
 		r.cfg.Logger.Warn("relay: following the log failed; retrying", "error", err, "backoff", backoff)
 		if !sleep(ctx, backoff) {
@@ -136,10 +148,25 @@ func (r *Relay) handle(ctx context.Context, b eventstore.Batch) error {
 	if !r.Published().Less(b.Checkpoint) {
 		return nil
 	}
-	if err := r.checkpoint.Save(b.Checkpoint); err != nil {
+	r.advance(b.Checkpoint)
+	if time.Since(r.savedAt) < r.cfg.CheckpointEvery {
+		return nil
+	}
+	return r.saveCheckpoint()
+}
+
+// saveCheckpoint persists the published position. It is saved at most
+// every CheckpointEvery and when the relay stops: after a crash the relay
+// publishes again what it published since, and JetStream drops the copies.
+func (r *Relay) saveCheckpoint() error {
+	p := r.Published()
+	if p == r.saved {
+		return nil
+	}
+	if err := r.checkpoint.Save(p); err != nil {
 		return fmt.Errorf("save relay checkpoint: %w", err)
 	}
-	r.advance(b.Checkpoint)
+	r.saved, r.savedAt = p, time.Now()
 	return nil
 }
 

@@ -46,6 +46,22 @@ type Store interface {
 	Close() error
 }
 
+// MultiStreamAppender is implemented by stores that can append to several
+// streams in one atomic write: every append's expected revision holds and
+// all events are written, or nothing is written. A failed condition is the
+// *WrongExpectedVersionError of the first stream whose condition failed.
+// Callers fall back to one Append per stream where a store lacks it.
+type MultiStreamAppender interface {
+	AppendMulti(ctx context.Context, appends ...StreamAppend) ([]WriteResult, error)
+}
+
+// StreamAppend is one stream's part of an AppendMulti.
+type StreamAppend struct {
+	Stream   string
+	Expected ExpectedRevision
+	Events   []EventData
+}
+
 // EventData is an event to append.
 type EventData struct {
 	ID       uuid.UUID // stored as the event's ID; the key of retry deduplication

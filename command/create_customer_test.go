@@ -1,0 +1,170 @@
+package command_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/command/eventstore/sqlite"
+	"github.com/customersvc/customersvc/domain"
+)
+
+func openStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "events.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// oneStreamAtATime is a test double: it hides the store's atomic
+// multi-stream append, as EventStoreDB's client has none, so the handler
+// takes the reserve-then-create path.
+type oneStreamAtATime struct{ eventstore.Store }
+
+var reseller = command.Actor{UserID: "u1", OrganizationID: "reseller-1", OrgRole: "Reseller",
+	Permissions: []string{command.PermissionManageCustomers}}
+
+func createCmd(name, vat string) command.CreateCustomer {
+	data, _ := json.Marshal(map[string]string{"vat": vat})
+	return command.CreateCustomer{Actor: reseller, Name: name, CustomData: data, VAT: vat, RequestID: "req-1"}
+}
+
+func TestCreateCustomerHandler(t *testing.T) {
+	t.Parallel()
+	stores := map[string]func(t *testing.T) eventstore.Store{
+		"atomic multi-stream append": func(t *testing.T) eventstore.Store { return openStore(t) },
+		"one stream at a time":       func(t *testing.T) eventstore.Store { return oneStreamAtATime{openStore(t)} },
+	}
+	for name, newStore := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			t.Run("created is durable and readable", func(t *testing.T) {
+				t.Parallel()
+				store := newStore(t)
+				h, _ := command.NewCreateCustomerHandler(store, domain.Branding{LogoURL: "https://l"})
+				created, err := h.Handle(t.Context(), createCmd(" ACME ", "IT12345678901"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				history, _ := command.NewCustomerHistory(store)
+				events, err := history.CustomerEvents(t.Context(), created.CustomerID)
+				if err != nil || len(events) != 1 {
+					t.Fatalf("history: %v %v", events, err)
+				}
+				got := events[0].(domain.CustomerCreated)
+				if got.Name != "ACME" || got.ParentOrganizationID != "reseller-1" || got.Branding.LogoURL != "https://l" ||
+					got.CreatedBy != (domain.Actor{UserID: "u1", OrganizationID: "reseller-1"}) {
+					t.Fatalf("stored %+v", got)
+				}
+			})
+			t.Run("forbidden role writes nothing", func(t *testing.T) {
+				t.Parallel()
+				store := newStore(t)
+				h, _ := command.NewCreateCustomerHandler(store, domain.Branding{})
+				cmd := createCmd("ACME", "IT12345678901")
+				cmd.Actor.OrgRole = "customer"
+				if _, err := h.Handle(t.Context(), cmd); !errors.Is(err, command.ErrForbidden) {
+					t.Fatalf("err = %v", err)
+				}
+				if head, _ := store.Head(t.Context()); head != eventstore.Start {
+					t.Fatalf("a refused command wrote up to %v", head)
+				}
+			})
+			t.Run("second VAT under one parent refused", func(t *testing.T) {
+				t.Parallel()
+				h, _ := command.NewCreateCustomerHandler(newStore(t), domain.Branding{})
+				if _, err := h.Handle(t.Context(), createCmd("A", "IT12345678901")); err != nil {
+					t.Fatal(err)
+				}
+				_, err := h.Handle(t.Context(), createCmd("B", "it-123.456.789.01"))
+				if !errors.Is(err, domain.ErrVATAlreadyUsed) {
+					t.Fatalf("err = %v", err)
+				}
+				other := createCmd("C", "IT12345678901")
+				other.Actor.OrganizationID = "reseller-2"
+				if _, err := h.Handle(t.Context(), other); err != nil {
+					t.Fatalf("same VAT under another parent: %v", err)
+				}
+			})
+			t.Run("concurrent creates with one VAT", func(t *testing.T) {
+				t.Parallel()
+				h, _ := command.NewCreateCustomerHandler(newStore(t), domain.Branding{})
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				outcomes := map[string]int{}
+				for range 100 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, err := h.Handle(context.Background(), createCmd("Racer", "DE123456789"))
+						mu.Lock()
+						defer mu.Unlock()
+						switch {
+						case err == nil:
+							outcomes["created"]++
+						case errors.Is(err, domain.ErrVATAlreadyUsed):
+							outcomes["already_exists"]++
+						default:
+							outcomes[err.Error()]++
+						}
+					}()
+				}
+				wg.Wait()
+				if outcomes["created"] != 1 || outcomes["already_exists"] != 99 {
+					t.Fatalf("outcomes %v", outcomes)
+				}
+			})
+		})
+	}
+}
+
+// TestAbandonedReservationIsTakenOver: a reservation whose customer was
+// never written (a crash between the two appends) blocks the VAT only for
+// the grace period.
+func TestAbandonedReservationIsTakenOver(t *testing.T) {
+	t.Parallel()
+	store := oneStreamAtATime{openStore(t)}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	h, err := command.NewCreateCustomerHandler(store, domain.Branding{}, command.WithClock(clock), command.WithReservationGrace(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a crashed create leaves: the reservation, no customer stream.
+	crashed := eventstore.EventData{Type: "VATReserved", Data: []byte(`{"customer_id":"0192f0c4-7b9e-7a31-9d2c-000000000001","vat_normalized":"IT12345678901","reserved_at":"2026-11-27T12:00:00Z"}`)}
+	crashed.ID = mustV7(t)
+	if _, err := store.Append(t.Context(), "customer_vat-reseller-1-IT12345678901", eventstore.NoStream, crashed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Handle(t.Context(), createCmd("Too early", "IT12345678901")); !errors.Is(err, domain.ErrVATAlreadyUsed) {
+		t.Fatalf("within the grace: %v", err)
+	}
+	now = now.Add(61 * time.Second)
+	created, err := h.Handle(t.Context(), createCmd("After the grace", "IT12345678901"))
+	if err != nil {
+		t.Fatalf("after the grace: %v", err)
+	}
+	now = now.Add(time.Hour)
+	if _, err := h.Handle(t.Context(), createCmd("Later", "IT12345678901")); !errors.Is(err, domain.ErrVATAlreadyUsed) {
+		t.Fatalf("the taken-over reservation (held by %s) let another in: %v", created.CustomerID, err)
+	}
+}
+
+func TestNewCreateCustomerHandlerRefusesNil(t *testing.T) {
+	t.Parallel()
+	if _, err := command.NewCreateCustomerHandler(nil, domain.Branding{}); err == nil {
+		t.Fatal("nil store accepted")
+	}
+	if _, err := command.NewCreateCustomerHandler(openStore(t), domain.Branding{}, command.WithReservationGrace(time.Second)); err == nil {
+		t.Fatal("a grace shorter than the write timeout was accepted")
+	}
+}
