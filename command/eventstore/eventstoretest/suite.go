@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
 		{"AppendRetryElsewhereIsRefused", testAppendRetryElsewhereIsRefused},
 		{"AppendConcurrentNoStreamOneWins", testAppendConcurrentNoStreamOneWins},
 		{"AppendConcurrentStreamsAllFollowed", testAppendConcurrentStreamsAllFollowed},
+		{"AppendMulti", testAppendMulti},
 		{"ReadStreamFromLimit", testReadStreamFromLimit},
 		{"ReadStreamNotFound", testReadStreamNotFound},
 		{"EventRoundTrip", testEventRoundTrip},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -11,6 +12,8 @@ import (
 )
 
 var (
+	_ eventstore.MultiStreamAppender = (*Store)(nil)
+
 	// ErrInvalidAppend is matched by appends refused before reaching the
 	// writer: no stream name, no events, or an event without an ID.
 	ErrInvalidAppend = errors.New("invalid append")
@@ -19,17 +22,16 @@ var (
 	ErrDuplicateEventID = errors.New("event ID already stored")
 )
 
-// appendRequest travels from Append to the writer, which answers on reply.
+// appendRequest travels from Append or AppendMulti to the writer, which
+// answers on reply. Its parts are written all or none.
 type appendRequest struct {
-	stream   string
-	expected eventstore.ExpectedRevision
-	events   []eventstore.EventData
-	reply    chan appendReply // buffered, so the writer never waits on it
+	parts []eventstore.StreamAppend
+	reply chan appendReply // buffered, so the writer never waits on it
 }
 
 type appendReply struct {
-	result eventstore.WriteResult
-	err    error
+	results []eventstore.WriteResult // one per part
+	err     error
 }
 
 // Append implements eventstore.Store. ctx only bounds the wait for the
@@ -37,41 +39,71 @@ type appendReply struct {
 // returns its outcome, so a caller never sees a cancellation for an append
 // that was in fact written.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.WriteResult, error) {
-	if err := validateAppend(stream, events); err != nil {
+	results, err := s.submit(ctx, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: events})
+	if err != nil {
 		return eventstore.WriteResult{}, err
 	}
-	if err := ctx.Err(); err != nil {
-		return eventstore.WriteResult{}, fmt.Errorf("append to %q: %w", stream, err)
+	return results[0], nil
+}
+
+// AppendMulti implements eventstore.MultiStreamAppender: the appends share
+// one savepoint inside a batch, so they commit together or not at all. A
+// retry of an AppendMulti that succeeded returns its results again, as a
+// retried Append does; ctx works as for Append.
+func (s *Store) AppendMulti(ctx context.Context, appends ...eventstore.StreamAppend) ([]eventstore.WriteResult, error) {
+	return s.submit(ctx, appends...)
+}
+
+func (s *Store) submit(ctx context.Context, parts ...eventstore.StreamAppend) ([]eventstore.WriteResult, error) {
+	if err := validateAppend(parts); err != nil {
+		return nil, err
 	}
-	req := &appendRequest{stream: stream, expected: expected, events: events, reply: make(chan appendReply, 1)}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", describe(parts), err)
+	}
+	req := &appendRequest{parts: parts, reply: make(chan appendReply, 1)}
 	select {
 	case s.requests <- req:
 	case <-ctx.Done():
-		return eventstore.WriteResult{}, fmt.Errorf("append to %q: %w", stream, ctx.Err())
+		return nil, fmt.Errorf("%s: %w", describe(parts), ctx.Err())
 	case <-s.closing:
-		return eventstore.WriteResult{}, fmt.Errorf("append to %q: %w", stream, ErrClosed)
+		return nil, fmt.Errorf("%s: %w", describe(parts), ErrClosed)
 	}
 	r := <-req.reply
-	return r.result, r.err
+	return r.results, r.err
 }
 
-func validateAppend(stream string, events []eventstore.EventData) error {
+func validateAppend(parts []eventstore.StreamAppend) error {
 	var errs []error
-	if stream == "" {
-		errs = append(errs, errors.New("stream name is empty"))
+	if len(parts) == 0 {
+		errs = append(errs, errors.New("no streams"))
 	}
-	if len(events) == 0 {
-		errs = append(errs, errors.New("no events"))
-	}
-	for i, e := range events {
-		if e.ID == uuid.Nil {
-			// The ID is the key of retry deduplication; a nil ID would make
-			// unrelated appends look like retries of each other.
-			errs = append(errs, fmt.Errorf("event %d has no ID", i))
+	for _, p := range parts {
+		if p.Stream == "" {
+			errs = append(errs, errors.New("stream name is empty"))
+		}
+		if len(p.Events) == 0 {
+			errs = append(errs, fmt.Errorf("no events for %q", p.Stream))
+		}
+		for i, e := range p.Events {
+			if e.ID == uuid.Nil {
+				// The ID is the key of retry deduplication; a nil ID would
+				// make unrelated appends look like retries of each other.
+				errs = append(errs, fmt.Errorf("event %d for %q has no ID", i, p.Stream))
+			}
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("append to %q: %w: %w", stream, ErrInvalidAppend, errors.Join(errs...))
+		return fmt.Errorf("%s: %w: %w", describe(parts), ErrInvalidAppend, errors.Join(errs...))
 	}
 	return nil
+}
+
+// describe names an append's streams for its errors.
+func describe(parts []eventstore.StreamAppend) string {
+	names := make([]string, len(parts))
+	for i, p := range parts {
+		names[i] = fmt.Sprintf("%q", p.Stream)
+	}
+	return "append to " + strings.Join(names, ", ")
 }

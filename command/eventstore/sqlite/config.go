@@ -47,14 +47,14 @@ func (c Config) Validate() error {
 	var errs []error
 	switch {
 	case c.Path == "":
-		errs = append(errs, errors.New("Path is empty"))
+		errs = append(errs, errors.New("no Path given"))
 	case c.Path == ":memory:" || strings.HasPrefix(c.Path, "file:"):
 		// Each connection would open its own in-memory database, and a URI
 		// could override the pragmas durability depends on.
-		errs = append(errs, fmt.Errorf("Path %q must be a plain file path", c.Path))
+		errs = append(errs, fmt.Errorf("bad Path %q: must be a plain file path", c.Path))
 	case strings.ContainsRune(c.Path, '?'):
 		// The driver takes everything after '?' as options.
-		errs = append(errs, fmt.Errorf("Path %q must not contain '?'", c.Path))
+		errs = append(errs, fmt.Errorf("bad Path %q: must not contain '?'", c.Path))
 	}
 	if c.MaxBatch < 0 {
 		errs = append(errs, fmt.Errorf("MaxBatch %d must not be negative", c.MaxBatch))
@@ -79,8 +79,6 @@ func (c Config) dsn(writer bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", fmt.Sprint(c.BusyTimeout.Milliseconds()))
-	// database/sql already serializes use of a connection.
-	q.Set("_mutex", "no")
 	if writer {
 		q.Set("_synchronous", "FULL")
 	} else {

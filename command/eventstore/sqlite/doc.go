@@ -15,6 +15,8 @@
 // so one append's WrongExpectedVersionError does not fail the others, and
 // appends to the same stream in one batch see each other in arrival order.
 // Only a failed commit fails the whole batch, and then nothing was written.
+// AppendMulti's appends to several streams ride in one batch under one
+// savepoint: all are written or none.
 //
 // Ordering: there is one writer, and each event's position is its row id in
 // one table, so positions grow with commit order and a reader that has seen
@@ -25,6 +27,8 @@
 // append that succeeded; it returns that append's WriteResult again and
 // writes nothing, as EventStoreDB does.
 //
-// One process owns the file: Follow is woken by the writer after each commit
-// (with a slow poll as a fallback), and nothing else should write the file.
+// Follow is woken by the writer after each commit. Writes take SQLite's
+// write lock and check revisions inside it, so another process appending to
+// the same file stays correct, but its commits reach this process's
+// followers only through Follow's fallback poll (about once a second).
 package sqlite

@@ -6,8 +6,9 @@ import (
 	"fmt"
 )
 
-// schemaVersion is stored in PRAGMA user_version; a migration bumps it.
-const schemaVersion = 1
+// migrations[i] takes the schema from version i to i+1. The version is kept
+// in PRAGMA user_version; a change to the schema is a new entry here.
+var migrations = []string{schemaV1}
 
 // schemaV1 is one globally ordered log. position is the row id, so it is
 // assigned in commit order by the single writer and never reused once
@@ -27,10 +28,9 @@ CREATE TABLE IF NOT EXISTS events (
 	created  INTEGER NOT NULL,
 	UNIQUE (stream, revision)
 ) STRICT;
-PRAGMA user_version = 1;
 `
 
-// migrate brings the database to schemaVersion. It runs in one write
+// migrate brings the database to the newest schema. It runs in one write
 // transaction so that two processes opening a new file cannot both create it.
 func migrate(ctx context.Context, conn *sql.Conn) (err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
@@ -45,13 +45,16 @@ func migrate(ctx context.Context, conn *sql.Conn) (err error) {
 	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	switch {
-	case version > schemaVersion:
-		return fmt.Errorf("schema version %d is newer than this build's %d", version, schemaVersion)
-	case version < 1:
-		if _, err := conn.ExecContext(ctx, schemaV1); err != nil {
-			return fmt.Errorf("create schema: %w", err)
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this build's %d", version, len(migrations))
+	}
+	for v := max(version, 0); v < len(migrations); v++ {
+		if _, err := conn.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 		}
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("commit migration: %w", err)

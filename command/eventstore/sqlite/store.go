@@ -45,7 +45,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
 	writeDB.SetMaxOpenConns(1)
-	writeDB.SetConnMaxIdleTime(0)
 	w, err := newWriter(ctx, writeDB)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", cfg.Path, err), writeDB.Close())

@@ -91,7 +91,8 @@ func (s *Store) gather(batch []*appendRequest) []*appendRequest {
 }
 
 // commit runs batch in one transaction and answers every append in it. It
-// reports whether the commit stored events.
+// reports whether any append succeeded, and so whether followers may have
+// something new.
 func (w *writer) commit(batch []*appendRequest) bool {
 	replies, wrote, err := w.run(batch)
 	for i, req := range batch {
@@ -115,7 +116,9 @@ func (w *writer) run(batch []*appendRequest) (replies []appendReply, wrote bool,
 	replies = make([]appendReply, len(batch))
 	for i, req := range batch {
 		if replies[i], err = tx.apply(req); err != nil {
-			return nil, false, errors.Join(fmt.Errorf("append to %q: %w", req.stream, err), w.rollback())
+			// Every append of the batch gets this error, so it names the
+			// one that hit it.
+			return nil, false, errors.Join(fmt.Errorf("batch aborted at %s: %w", describe(req.parts), err), w.rollback())
 		}
 		wrote = wrote || replies[i].err == nil
 	}
