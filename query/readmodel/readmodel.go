@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 
@@ -22,8 +23,12 @@ import (
 // writer connection, a pool of readers (WAL lets readers and the writer
 // run together).
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
+	write  *sql.DB
+	read   *sql.DB
+	upsert *sql.Stmt // prepared once on the writer
+	// checkpointer copies the write-ahead log into the database in the
+	// background, so that commits never pay for it.
+	checkpointer *checkpointer
 }
 
 var (
@@ -71,7 +76,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		v.Set("mode", mode)
 		return "file:" + path + "?" + v.Encode()
 	}
-	write, err := sql.Open("sqlite3", dsn("rwc"))
+	write, err := sql.Open(driverNoAutoCheckpoint, dsn("rwc"))
 	if err != nil {
 		return nil, fmt.Errorf("open read model: %w", err)
 	}
@@ -80,6 +85,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("create read model schema: %w", err)
 	}
+	upsert, err := write.PrepareContext(ctx, upsertCustomer)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("prepare upsert: %w", err)
+	}
 	read, err := sql.Open("sqlite3", dsn("ro"))
 	if err != nil {
 		write.Close()
@@ -87,7 +97,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
-	return &Store{write: write, read: read}, nil
+	cp, err := startCheckpointer(dsn("rw"), time.Second)
+	if err != nil {
+		return nil, errors.Join(err, read.Close(), write.Close())
+	}
+	return &Store{write: write, read: read, upsert: upsert, checkpointer: cp}, nil
 }
 
 // Ping reports whether the read model answers.
@@ -97,5 +111,5 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.checkpointer.stop(), s.read.Close(), s.upsert.Close(), s.write.Close())
 }

@@ -37,11 +37,7 @@ func (s *Store) SaveCustomers(ctx context.Context, customers []query.Customer, p
 			err = errors.Join(err, tx.Rollback())
 		}
 	}()
-	stmt, err := tx.PrepareContext(ctx, upsertCustomer)
-	if err != nil {
-		return 0, fmt.Errorf("prepare upsert: %w", err)
-	}
-	defer stmt.Close()
+	stmt := tx.StmtContext(ctx, s.upsert)
 	for _, c := range customers {
 		n, err := upsert(ctx, stmt, c)
 		if err != nil {

@@ -24,7 +24,7 @@ type SubscriberConfig struct {
 
 func (c *SubscriberConfig) setDefaults() {
 	if c.Concurrency <= 0 {
-		c.Concurrency = 64
+		c.Concurrency = 256
 	}
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
