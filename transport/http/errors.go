@@ -49,6 +49,9 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 		respond(c, http.StatusRequestEntityTooLarge, "request body too large", emptyData)
 	case errors.Is(err, errUnsupportedMediaType):
 		respond(c, http.StatusUnsupportedMediaType, "unsupported media type: use application/json", emptyData)
+	case c.Request.Context().Err() != nil:
+		// The client went away; nobody reads this answer.
+		respond(c, http.StatusServiceUnavailable, "request cancelled", emptyData)
 	default:
 		logger.Error("request failed", "method", c.Request.Method, "path", c.FullPath(),
 			"request_id", c.GetString(requestIDKey), "error", err)
