@@ -29,6 +29,7 @@ type CustomersProjector struct {
 	logger   *slog.Logger
 	requests chan applyRequest
 	maxBatch int
+	minBatch int // below this, collect lingers for more
 	linger   time.Duration
 
 	applied atomic.Int64 // events that changed the read model
@@ -50,7 +51,7 @@ func NewCustomersProjector(store query.ReadModelWriter, logger *slog.Logger) (*C
 		logger = slog.Default()
 	}
 	return &CustomersProjector{store: store, logger: logger, requests: make(chan applyRequest),
-		maxBatch: 1024, linger: 2 * time.Millisecond}, nil
+		maxBatch: 1024, minBatch: 32, linger: 2 * time.Millisecond}, nil
 }
 
 // Handlers are the projector's Watermill CQRS group handlers.
@@ -65,7 +66,7 @@ func (p *CustomersProjector) onCustomerCreated(ctx context.Context, e *domain.Cu
 	}
 	c := query.Evolve(query.Customer{Version: -1}, *e)
 	c.Version = int64(revision)
-	return p.apply(ctx, c, position)
+	return p.Apply(ctx, c, position)
 }
 
 func logPlace(msg *message.Message) (revision, position uint64, err error) {
@@ -83,7 +84,10 @@ func logPlace(msg *message.Message) (revision, position uint64, err error) {
 	return revision, position, nil
 }
 
-func (p *CustomersProjector) apply(ctx context.Context, c query.Customer, position uint64) error {
+// Apply saves one customer as of the event at position, batched with the
+// others arriving meanwhile, and returns once the batch is committed. Run
+// must be running.
+func (p *CustomersProjector) Apply(ctx context.Context, c query.Customer, position uint64) error {
 	req := applyRequest{customer: c, position: position, done: make(chan error, 1)}
 	select {
 	case p.requests <- req:
@@ -115,12 +119,17 @@ func (p *CustomersProjector) Run(ctx context.Context) error {
 	}
 }
 
-// collect takes the first request and those arriving within the linger
-// after it. Messages reach the handlers one by one, so without the linger
-// most transactions would hold a single event, and each commit rewrites the
-// same index pages; a couple of milliseconds of lag buys far fewer commits.
+// collect takes the first request and all others already waiting. When
+// that is only a few, it lingers a little for more: messages reach the
+// handlers one by one, and without the linger light load would commit one
+// event per transaction, each commit rewriting the same index pages. Under
+// heavy load requests pile up during the previous commit and no time is
+// spent lingering.
 func (p *CustomersProjector) collect(first applyRequest) []applyRequest {
-	batch := []applyRequest{first}
+	batch := p.drain([]applyRequest{first})
+	if len(batch) >= p.minBatch {
+		return batch
+	}
 	linger := time.NewTimer(p.linger)
 	defer linger.Stop()
 	for len(batch) < p.maxBatch {
@@ -128,6 +137,19 @@ func (p *CustomersProjector) collect(first applyRequest) []applyRequest {
 		case r := <-p.requests:
 			batch = append(batch, r)
 		case <-linger.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// drain adds the requests already waiting, up to maxBatch.
+func (p *CustomersProjector) drain(batch []applyRequest) []applyRequest {
+	for len(batch) < p.maxBatch {
+		select {
+		case r := <-p.requests:
+			batch = append(batch, r)
+		default:
 			return batch
 		}
 	}

@@ -204,3 +204,19 @@ func TestRoutes404And405(t *testing.T) {
 		t.Errorf("DELETE /customers: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// BenchmarkCreateCustomerRequest measures the HTTP edge of a create: token
+// verification, decoding, the structural checks, the domain rules (through
+// the test double) and the response, without storage.
+func BenchmarkCreateCustomerRequest(b *testing.B) {
+	h, tok := newAPI(b, createDouble{}, io.Discard)
+	body := []byte(`{"name":"ACME Distribution SpA","description":"Main distributor for Italian and Swiss markets","custom_data":{"vat":"IT12345678901","email":"contact@acme-distribution.com","region":"Italy","contactPerson":"John Smith"}}`)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if rec := post(h, tok, "application/json", body); rec.Code != 201 {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}

@@ -57,3 +57,6 @@ func (p *BatchPublisher) PublishBatch(ctx context.Context, msgs []*nats.Msg) err
 	}
 	return nil
 }
+
+// JetStream is the JetStream context the publisher uses.
+func (p *BatchPublisher) JetStream() jetstream.JetStream { return p.js }
