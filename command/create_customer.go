@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/customersvc/customersvc/command/eventstore"
 	"github.com/customersvc/customersvc/domain"
 )
@@ -24,6 +22,10 @@ type CreateCustomer struct {
 	VAT        string
 	// RequestID correlates the events with the request that caused them.
 	RequestID string
+	// IdempotencyKey, when set, makes retries of this command safe: the
+	// same key from the same organization with the same content returns
+	// the customer created the first time and creates nothing new.
+	IdempotencyKey string
 }
 
 // CreatedCustomer is a customer as its creation recorded it, with where the
@@ -31,6 +33,9 @@ type CreateCustomer struct {
 type CreatedCustomer struct {
 	domain.CustomerCreated
 	Position eventstore.Position
+	// Replayed says the customer was created by an earlier attempt under the
+	// same idempotency key.
+	Replayed bool
 }
 
 // CreateCustomerHandler handles CreateCustomer. It is safe for concurrent
@@ -85,9 +90,9 @@ func (h *CreateCustomerHandler) Handle(ctx context.Context, cmd CreateCustomer) 
 	if err := AuthorizeCreateCustomer(cmd.Actor); err != nil {
 		return CreatedCustomer{}, err
 	}
-	id, err := uuid.NewV7()
+	id, err := customerID(cmd)
 	if err != nil {
-		return CreatedCustomer{}, fmt.Errorf("customer id: %w", err)
+		return CreatedCustomer{}, err
 	}
 	customer, err := domain.CreateCustomer(domain.NewCustomer{
 		ID:                   id.String(),
@@ -109,15 +114,19 @@ func (h *CreateCustomerHandler) Handle(ctx context.Context, cmd CreateCustomer) 
 	defer cancel()
 
 	state := customer.State()
-	events, err := encodeEvents(customer.Changes(), cmd)
+	meta := newMetadata(cmd)
+	events, err := encodeEvents(customer.Changes(), meta)
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
-	claim, err := encodeReservation(state, metadata(cmd, 1), h.now())
+	claim, err := encodeReservation(state, meta.encode(1), h.now())
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
 	res, err := h.appendCreation(ctx, state, claim, events)
+	if cmd.IdempotencyKey != "" && (errors.Is(err, errHeldBySelf) || conflictOn(err, customerStream(state.CustomerID))) {
+		return h.replay(ctx, state.CustomerID, cmd.IdempotencyKey, meta.RequestHash)
+	}
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
@@ -144,7 +153,8 @@ func (h *CreateCustomerHandler) appendCreation(ctx context.Context, c domain.Cus
 	if !conflictOn(err, reservation) {
 		return eventstore.WriteResult{}, fmt.Errorf("append customer %s: %w", c.CustomerID, err)
 	}
-	if err := h.takeOverReservation(ctx, c, reservation, claim); err != nil {
+	err = h.takeOverReservation(ctx, c, reservation, claim)
+	if err != nil && !errors.Is(err, errHeldBySelf) {
 		return eventstore.WriteResult{}, err
 	}
 	return h.appendCustomer(ctx, customer, events)

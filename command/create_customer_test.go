@@ -95,6 +95,44 @@ func TestCreateCustomerHandler(t *testing.T) {
 					t.Fatalf("same VAT under another parent: %v", err)
 				}
 			})
+			t.Run("concurrent retries under one idempotency key", func(t *testing.T) {
+				t.Parallel()
+				h, _ := command.NewCreateCustomerHandler(newStore(t), domain.Branding{})
+				cmd := createCmd("Retry", "DE123456789")
+				cmd.IdempotencyKey = "key-1"
+				results := make([]command.CreatedCustomer, 50)
+				errs := make([]error, 50)
+				var wg sync.WaitGroup
+				for i := range results {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						results[i], errs[i] = h.Handle(context.Background(), cmd)
+					}()
+				}
+				wg.Wait()
+				replayed := 0
+				for i := range results {
+					if errs[i] != nil {
+						t.Fatalf("retry %d: %v", i, errs[i])
+					}
+					if results[i].CustomerID != results[0].CustomerID || !results[i].CreatedAt.Equal(results[0].CreatedAt) {
+						t.Fatalf("retry %d created %s at %s, first %s at %s", i, results[i].CustomerID, results[i].CreatedAt, results[0].CustomerID, results[0].CreatedAt)
+					}
+					if results[i].Replayed {
+						replayed++
+					}
+				}
+				if replayed != 49 {
+					t.Errorf("%d replays, want 49", replayed)
+				}
+				changed := cmd
+				changed.Name = "Other"
+				var reused command.IdempotencyKeyReusedError
+				if _, err := h.Handle(t.Context(), changed); !errors.As(err, &reused) || reused.Key != "key-1" {
+					t.Fatalf("changed content under the same key: %v", err)
+				}
+			})
 			t.Run("concurrent creates with one VAT", func(t *testing.T) {
 				t.Parallel()
 				h, _ := command.NewCreateCustomerHandler(newStore(t), domain.Branding{})

@@ -25,18 +25,31 @@ func CustomerIDFromStream(stream string) (string, bool) {
 	return id, ok && id != ""
 }
 
-func metadata(cmd CreateCustomer, schemaVersion int) []byte {
-	m, _ := json.Marshal(eventstore.Metadata{
-		SchemaVersion: schemaVersion,
-		CorrelationID: cmd.RequestID,
-		CausationID:   cmd.RequestID,
-		UserID:        cmd.Actor.UserID,
-		OrgID:         cmd.Actor.OrganizationID,
-	})
-	return m
+// commandMetadata is what every event of one command records beside its data.
+type commandMetadata struct{ eventstore.Metadata }
+
+func newMetadata(cmd CreateCustomer) commandMetadata {
+	m := eventstore.Metadata{
+		CorrelationID:  cmd.RequestID,
+		CausationID:    cmd.RequestID,
+		UserID:         cmd.Actor.UserID,
+		OrgID:          cmd.Actor.OrganizationID,
+		IdempotencyKey: cmd.IdempotencyKey,
+	}
+	if cmd.IdempotencyKey != "" {
+		m.RequestHash = requestHash(cmd)
+	}
+	return commandMetadata{m}
 }
 
-func encodeEvents(events []domain.Event, cmd CreateCustomer) ([]eventstore.EventData, error) {
+// encode returns the metadata of an event of the given schema version.
+func (m commandMetadata) encode(schemaVersion int) []byte {
+	m.SchemaVersion = schemaVersion
+	b, _ := json.Marshal(m.Metadata) // plain strings and ints: cannot fail
+	return b
+}
+
+func encodeEvents(events []domain.Event, meta commandMetadata) ([]eventstore.EventData, error) {
 	out := make([]eventstore.EventData, 0, len(events))
 	for _, e := range events {
 		data, err := json.Marshal(e)
@@ -51,7 +64,7 @@ func encodeEvents(events []domain.Event, cmd CreateCustomer) ([]eventstore.Event
 			ID:       id,
 			Type:     e.EventType(),
 			Data:     data,
-			Metadata: metadata(cmd, e.SchemaVersion()),
+			Metadata: meta.encode(e.SchemaVersion()),
 		})
 	}
 	return out, nil

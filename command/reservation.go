@@ -22,6 +22,10 @@ const reservationStreamPrefix = "customer_vat-"
 
 const eventTypeVATReserved = "VATReserved"
 
+// errHeldBySelf says the reservation belongs to the customer being created:
+// the command is a retry under the same idempotency key.
+var errHeldBySelf = errors.New("reservation held by this customer")
+
 // vatReserved is the reservation's event: which customer holds the VAT.
 type vatReserved struct {
 	CustomerID           string    `json:"customer_id"`
@@ -45,6 +49,9 @@ func (h *CreateCustomerHandler) takeOverReservation(ctx context.Context, c domai
 	holder, revision, reservedAt, err := h.currentHolder(ctx, stream)
 	if err != nil {
 		return err
+	}
+	if holder == c.CustomerID {
+		return errHeldBySelf
 	}
 	if h.now().Sub(reservedAt) < h.reservationGrace {
 		return domain.VATAlreadyUsed(c.VAT)

@@ -77,6 +77,9 @@ type Metadata struct {
 	CausationID   string `json:"causation_id,omitempty"`
 	UserID        string `json:"user_id,omitempty"`
 	OrgID         string `json:"organization_id,omitempty"`
+	// IdempotencyKey and RequestHash identify a client's retryable request.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	RequestHash    string `json:"request_hash,omitempty"`
 }
 
 // RecordedEvent is an event as stored.

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -37,11 +38,45 @@ type createRequest struct {
 	Description string
 	CustomData  json.RawMessage // compacted object, vat included
 	VAT         string
+	// IdempotencyKey is the Idempotency-Key header, if any.
+	IdempotencyKey string
 }
 
-// decodeCreateRequest checks the body's structure and returns every
-// problem at once as a badRequestError.
-func decodeCreateRequest(body []byte) (createRequest, error) {
+const (
+	headerIdempotencyKey  = "Idempotency-Key"
+	maxIdempotencyKey     = 255
+	codeInvalidIdempotent = "invalid"
+)
+
+// decodeCreateRequest checks the body's structure and the idempotency key,
+// and returns every problem at once as a badRequestError.
+func decodeCreateRequest(body []byte, idempotencyKey string) (createRequest, error) {
+	req, problems := decodeCreateBody(body)
+	key := strings.TrimSpace(idempotencyKey)
+	if !validIdempotencyKey(key) {
+		problems = append(problems, fieldError{Key: headerIdempotencyKey, Message: codeInvalidIdempotent, Value: echo(json.RawMessage(key))})
+	}
+	if len(problems) > 0 {
+		return createRequest{}, problems
+	}
+	req.IdempotencyKey = key
+	return req, nil
+}
+
+// validIdempotencyKey accepts up to 255 visible ASCII characters (or none).
+func validIdempotencyKey(key string) bool {
+	if len(key) > maxIdempotencyKey {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeCreateBody(body []byte) (createRequest, badRequestError) {
 	var fields map[string]json.RawMessage
 	if !utf8.Valid(body) || json.Unmarshal(body, &fields) != nil || fields == nil {
 		code := codeInvalidJSON
@@ -59,10 +94,7 @@ func decodeCreateRequest(body []byte) (createRequest, error) {
 		}
 	}
 	problems = decodeCustomData(fields[keyCustomData], &req, problems)
-	if len(problems) > 0 {
-		return createRequest{}, problems
-	}
-	return req, nil
+	return req, problems
 }
 
 func decodeCustomData(raw json.RawMessage, req *createRequest, problems badRequestError) badRequestError {

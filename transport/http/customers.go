@@ -49,7 +49,7 @@ func (a *customersAPI) createCustomer(c *gin.Context) {
 		respondError(c, a.logger, err)
 		return
 	}
-	req, err := decodeCreateRequest(body)
+	req, err := decodeCreateRequest(body, c.GetHeader(headerIdempotencyKey))
 	if err != nil {
 		respondError(c, a.logger, err)
 		return
@@ -61,17 +61,21 @@ func (a *customersAPI) createCustomer(c *gin.Context) {
 	}
 	customer, _ := query.Fold([]domain.Event{created.CustomerCreated})
 	c.Header("Location", a.basePath+"/"+customer.ID)
+	if created.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
 	respond(c, http.StatusCreated, "customer created successfully", toResponse(customer))
 }
 
 func toCommand(req createRequest, actor command.Actor, requestID string) command.CreateCustomer {
 	return command.CreateCustomer{
-		Actor:       actor,
-		Name:        req.Name,
-		Description: req.Description,
-		CustomData:  req.CustomData,
-		VAT:         req.VAT,
-		RequestID:   requestID,
+		Actor:          actor,
+		Name:           req.Name,
+		Description:    req.Description,
+		CustomData:     req.CustomData,
+		VAT:            req.VAT,
+		RequestID:      requestID,
+		IdempotencyKey: req.IdempotencyKey,
 	}
 }
 

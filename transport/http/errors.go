@@ -31,6 +31,7 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 		violations domain.RuleViolations
 		badQuery   query.InvalidQueryError
 		badRequest badRequestError
+		reused     command.IdempotencyKeyReusedError
 	)
 	switch {
 	case errors.Is(err, auth.ErrInvalidToken):
@@ -41,6 +42,8 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 		respondValidation(c, http.StatusBadRequest, badRequest)
 	case errors.As(err, &badQuery):
 		respondValidation(c, http.StatusBadRequest, fromInvalidQuery(badQuery))
+	case errors.As(err, &reused):
+		respondValidation(c, http.StatusUnprocessableEntity, []fieldError{{Key: headerIdempotencyKey, Message: "idempotency_key_reused", Value: reused.Key}})
 	case errors.As(err, &violations):
 		respondValidation(c, http.StatusUnprocessableEntity, fromViolations(violations))
 	case errors.Is(err, query.ErrNotFound):
