@@ -1,0 +1,209 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/command/eventstore/sqlite"
+	"github.com/customersvc/customersvc/domain"
+	"github.com/customersvc/customersvc/query"
+	"github.com/customersvc/customersvc/query/readmodel"
+)
+
+// TestCrashUnderLoad kills the service with SIGKILL at random moments under
+// load and restarts it on the same DATA_DIR. Every customer that got a 201
+// must be in the event store and in the read model, and the read model must
+// equal a fold of the event store.
+func TestCrashUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts the service several times")
+	}
+	dir := t.TempDir()
+	tok := mint(t, "Reseller", "reseller-crash")
+	current := start(t, dir)
+	base := func() string { return current.base }
+	got := &acked{ids: map[string]bool{}}
+	ctx, stopLoad := context.WithCancel(context.Background())
+	wg := load(ctx, func() string { return base() }, tok, 8, got)
+	for range 4 {
+		time.Sleep(time.Duration(300+rand.IntN(900)) * time.Millisecond)
+		current.kill(t)
+		current = start(t, dir)
+	}
+	time.Sleep(500 * time.Millisecond)
+	stopLoad()
+	wg.Wait()
+	if err := current.stop(); err != nil {
+		t.Fatalf("graceful stop after the crashes: %v\n%s", err, current.logs)
+	}
+	if len(got.list()) < 100 {
+		t.Fatalf("only %d creates acknowledged; the load did not run", len(got.list()))
+	}
+	t.Logf("%d creates acknowledged across 4 kills", len(got.list()))
+	// A restart drains what the last run had not projected yet.
+	final := start(t, dir)
+	waitProjected(t, final, tok, len(got.list()))
+	if err := final.stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertLogEqualsReadModel(t, dir, got.list())
+}
+
+// TestShutdownUnderLoad sends SIGTERM while requests are in flight: the
+// process exits cleanly, and every acknowledged customer is there after a
+// restart.
+func TestShutdownUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	tok := mint(t, "Reseller", "reseller-shutdown")
+	p := start(t, dir)
+	got := &acked{ids: map[string]bool{}}
+	ctx, stopLoad := context.WithCancel(context.Background())
+	wg := load(ctx, func() string { return p.base }, tok, 16, got)
+	time.Sleep(700 * time.Millisecond)
+	if err := p.stop(); err != nil {
+		t.Fatalf("SIGTERM under load: %v\n%s", err, p.logs)
+	}
+	stopLoad()
+	wg.Wait()
+	if len(got.list()) == 0 {
+		t.Fatal("no create was acknowledged before the stop")
+	}
+	t.Logf("%d creates acknowledged before SIGTERM", len(got.list()))
+	// The graceful stop drained the projector: everything acknowledged is
+	// in the read model without any help from a restart.
+	assertLogEqualsReadModel(t, dir, got.list())
+}
+
+func waitProjected(t *testing.T, p *process, tok string, atLeast int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var page struct {
+			Data struct {
+				Pagination struct{ TotalCount int `json:"total_count"` }
+			}
+		}
+		if err := getJSON(p.base+"/customers?page_size=1", tok, &page); err == nil && page.Data.Pagination.TotalCount >= atLeast {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("read model did not reach %d customers", atLeast)
+}
+
+// assertLogEqualsReadModel folds every customer stream of the event store
+// in dataDir and compares the result, row by row, with the read model.
+func assertLogEqualsReadModel(t *testing.T, dataDir string, acknowledged []string) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(dataDir, "events.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rm, err := readmodel.Open(ctx, filepath.Join(dataDir, "readmodel.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rm.Close()
+
+	folded := foldLog(t, store)
+	for _, id := range acknowledged {
+		if _, ok := folded[id]; !ok {
+			t.Errorf("customer %s got a 201 but is not in the event store", id)
+		}
+	}
+	all, total, err := rm.Customers(ctx, query.ListQuery{Scope: query.Scope{All: true}, SortBy: query.SortByCreatedAt, Limit: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != len(folded) {
+		t.Errorf("read model has %d customers, the event store %d", total, len(folded))
+	}
+	for _, row := range all {
+		want, ok := folded[row.ID]
+		if !ok {
+			t.Errorf("read model has %s, the event store does not", row.ID)
+			continue
+		}
+		rowJSON, _ := json.Marshal(row)
+		wantJSON, _ := json.Marshal(want)
+		if string(rowJSON) != string(wantJSON) {
+			t.Errorf("customer %s\nread model %s\nfold       %s", row.ID, rowJSON, wantJSON)
+		}
+	}
+	checkReservations(t, store, folded)
+}
+
+// foldLog reads the whole log and folds each customer stream.
+func foldLog(t *testing.T, store *sqlite.Store) map[string]query.Customer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	head, err := store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := map[string][]domain.Event{}
+	err = store.Follow(ctx, eventstore.Start, eventstore.Filter{StreamPrefixes: []string{command.CustomerStreamPrefix}},
+		func(_ context.Context, b eventstore.Batch) error {
+			for _, r := range b.Events {
+				e, err := command.DecodeRecorded(r)
+				if err != nil {
+					return err
+				}
+				id, _ := command.CustomerIDFromStream(r.Stream)
+				events[id] = append(events[id], e)
+			}
+			if !b.Checkpoint.Less(head) {
+				return errDone
+			}
+			return nil
+		})
+	if head != eventstore.Start && !errors.Is(err, errDone) {
+		t.Fatalf("read the log: %v", err)
+	}
+	folded := map[string]query.Customer{}
+	for id, es := range events {
+		c, ok := query.Fold(es)
+		if !ok {
+			t.Fatalf("stream of %s does not fold", id)
+		}
+		folded[id] = c
+	}
+	return folded
+}
+
+var errDone = errors.New("read to the head")
+
+// checkReservations: nothing half-written, every VAT reservation's holder
+// exists.
+func checkReservations(t *testing.T, store *sqlite.Store, customers map[string]query.Customer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	head, _ := store.Head(ctx)
+	_ = store.Follow(ctx, eventstore.Start, eventstore.Filter{StreamPrefixes: []string{"customer_vat-"}},
+		func(_ context.Context, b eventstore.Batch) error {
+			for _, r := range b.Events {
+				var held struct {
+					CustomerID string `json:"customer_id"`
+				}
+				_ = json.Unmarshal(r.Data, &held)
+				if _, ok := customers[held.CustomerID]; !ok {
+					t.Errorf("reservation %s is held by %s, which was never created", r.Stream, held.CustomerID)
+				}
+			}
+			if !b.Checkpoint.Less(head) {
+				return errDone
+			}
+			return nil
+		})
+}
