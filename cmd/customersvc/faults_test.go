@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,14 +29,16 @@ func TestCrashUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	tok := mint(t, "Reseller", "reseller-crash")
 	current := start(t, dir)
-	base := func() string { return current.base }
+	var base atomic.Value // the load follows the restarts
+	base.Store(current.base)
 	got := &acked{ids: map[string]bool{}}
 	ctx, stopLoad := context.WithCancel(context.Background())
-	wg := load(ctx, func() string { return base() }, tok, 8, got)
+	wg := load(ctx, func() string { return base.Load().(string) }, tok, 8, got)
 	for range 4 {
 		time.Sleep(time.Duration(300+rand.IntN(900)) * time.Millisecond)
 		current.kill(t)
 		current = start(t, dir)
+		base.Store(current.base)
 	}
 	time.Sleep(500 * time.Millisecond)
 	stopLoad()
@@ -79,6 +82,9 @@ func TestShutdownUnderLoad(t *testing.T) {
 	// The graceful stop drained the projector: everything acknowledged is
 	// in the read model without any help from a restart.
 	assertLogEqualsReadModel(t, dir, got.list())
+	if t.Failed() {
+		t.Logf("service log:\n%s", p.logs)
+	}
 }
 
 func waitProjected(t *testing.T, p *process, tok string, atLeast int) {

@@ -22,6 +22,7 @@ import (
 type broker struct {
 	embedded *server.Server
 	pub, sub *nats.Conn
+	js       jetstream.JetStream
 	url      string
 }
 
@@ -33,6 +34,23 @@ func (b *broker) describe() string {
 		return "embedded, in-process only"
 	}
 	return "external"
+}
+
+// projectorDurable names the durable JetStream consumer of a projection.
+func projectorDurable(projection string) string { return "projection-" + projection }
+
+// pendingFor is how many messages the durable consumer has not yet
+// delivered or had acknowledged.
+func (b *broker) pendingFor(ctx context.Context, stream, durable string) (uint64, error) {
+	c, err := b.js.PushConsumer(ctx, stream, durable)
+	if err != nil {
+		return 0, fmt.Errorf("consumer %s: %w", durable, err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("consumer %s: %w", durable, err)
+	}
+	return info.NumPending + uint64(info.NumAckPending), nil
 }
 
 // ping reports whether the broker connection is up.
@@ -51,11 +69,10 @@ func (s *Service) startMessaging(ctx context.Context) error {
 		return err
 	}
 	s.broker = b
-	js, err := jetstream.New(b.pub)
-	if err != nil {
+	if b.js, err = jetstream.New(b.pub); err != nil {
 		return err
 	}
-	if err := natsx.EnsureStream(ctx, js, natsx.StreamConfig{
+	if err := natsx.EnsureStream(ctx, b.js, natsx.StreamConfig{
 		Name: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix, Duplicates: s.cfg.NATSDuplicateWindow,
 	}); err != nil {
 		return err
@@ -131,7 +148,7 @@ func (s *Service) startProjectors(ctx context.Context) error {
 		},
 		SubscriberConstructor: func(p cqrs.EventGroupProcessorSubscriberConstructorParams) (message.Subscriber, error) {
 			return natsx.NewSubscriber(s.broker.sub, natsx.SubscriberConfig{
-				Stream: s.cfg.NATSStream, Durable: "projection-" + p.EventGroupName, Logger: wmLogger,
+				Stream: s.cfg.NATSStream, Durable: projectorDurable(p.EventGroupName), Logger: wmLogger,
 			})
 		},
 		Marshaler:         projections.EventMarshaler{},
