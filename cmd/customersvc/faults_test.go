@@ -93,7 +93,9 @@ func waitProjected(t *testing.T, p *process, tok string, atLeast int) {
 	for time.Now().Before(deadline) {
 		var page struct {
 			Data struct {
-				Pagination struct{ TotalCount int `json:"total_count"` }
+				Pagination struct {
+					TotalCount int `json:"total_count"`
+				}
 			}
 		}
 		if err := getJSON(p.base+"/customers?page_size=1", tok, &page); err == nil && page.Data.Pagination.TotalCount >= atLeast {

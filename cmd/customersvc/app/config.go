@@ -16,6 +16,9 @@ type Config struct {
 	HTTPAddr string
 	DataDir  string
 
+	// EventStoreURL selects EventStoreDB (KurrentDB) as the event store.
+	EventStoreURL string
+
 	NATSURL             string
 	NATSEmbeddedListen  string
 	NATSStream          string
@@ -49,6 +52,7 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{env: "HTTP_ADDR", flag: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
 		{env: "DATA_DIR", flag: "data-dir", usage: "directory for the embedded stores", str: &c.DataDir},
+		{env: "EVENTSTORE_URL", flag: "eventstore-url", usage: "EventStoreDB connection string; empty keeps events in DATA_DIR", str: &c.EventStoreURL},
 		{env: "NATS_URL", flag: "nats-url", usage: "external NATS server; empty starts an embedded one", str: &c.NATSURL},
 		{env: "NATS_EMBEDDED_LISTEN", flag: "nats-embedded-listen", usage: "host:port on which the embedded NATS also listens", str: &c.NATSEmbeddedListen},
 		{env: "NATS_STREAM", flag: "nats-stream", usage: "JetStream stream of the events", str: &c.NATSStream},

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/customersvc/customersvc/cmd/customersvc/app"
+	"github.com/customersvc/customersvc/command/eventstore/esdb/esdbtest"
 	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
@@ -194,4 +195,29 @@ func assertJSON(t testing.TB, got []byte, want string) {
 // uniqueVAT returns a valid Italian VAT not used before in this process.
 func uniqueVAT() string {
 	return fmt.Sprintf("IT%011d", rand.Int64N(100_000_000_000))
+}
+
+// eventStores are the event stores the whole-service tests run against: the
+// embedded SQLite store, the EventStoreDB adapter talking to the in-process
+// test double of EventStoreDB's gRPC API, and a real EventStoreDB when
+// CUSTOMERS_TEST_EVENTSTORE_URL names one.
+func eventStores() map[string]func(t *testing.T) func(*app.Config) {
+	return map[string]func(t *testing.T) func(*app.Config){
+		"sqlite": func(*testing.T) func(*app.Config) { return func(*app.Config) {} },
+		"esdb test double": func(t *testing.T) func(*app.Config) {
+			srv, err := esdbtest.Start()
+			if err != nil {
+				t.Fatalf("EventStoreDB test double: %v", err)
+			}
+			t.Cleanup(srv.Close)
+			return func(c *app.Config) { c.EventStoreURL = srv.URL() }
+		},
+		"esdb real": func(t *testing.T) func(*app.Config) {
+			url := os.Getenv("CUSTOMERS_TEST_EVENTSTORE_URL")
+			if url == "" {
+				t.Skip("CUSTOMERS_TEST_EVENTSTORE_URL is not set; skipping the real EventStoreDB case")
+			}
+			return func(c *app.Config) { c.EventStoreURL = url }
+		},
+	}
 }

@@ -12,7 +12,15 @@ import (
 
 func TestIdempotencyKey(t *testing.T) {
 	t.Parallel()
-	svc := startService(t, t.TempDir())
+	for name, store := range eventStores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testIdempotencyKey(t, startService(t, t.TempDir(), store(t)))
+		})
+	}
+}
+
+func testIdempotencyKey(t *testing.T, svc *testService) {
 	org := "reseller-" + uuid.NewString()
 	tok := token(t, "Reseller", org)
 	key := "order-" + uuid.NewString()

@@ -29,16 +29,18 @@ const contractExample = `{
 // the GET at once, the list within a second, and the event on NATS.
 func TestPipeline(t *testing.T) {
 	t.Parallel()
-	t.Run("embedded NATS", func(t *testing.T) {
-		t.Parallel()
-		svc := startService(t, t.TempDir(), func(c *app.Config) { c.NATSEmbeddedListen = "127.0.0.1:0" })
-		testPipeline(t, svc)
-	})
-	t.Run("external NATS", func(t *testing.T) {
-		t.Parallel()
-		svc := startService(t, t.TempDir(), externalNATS(t))
-		testPipeline(t, svc)
-	})
+	for name, store := range eventStores() {
+		t.Run(name+", embedded NATS", func(t *testing.T) {
+			t.Parallel()
+			svc := startService(t, t.TempDir(), store(t), func(c *app.Config) { c.NATSEmbeddedListen = "127.0.0.1:0" })
+			testPipeline(t, svc)
+		})
+		t.Run(name+", external NATS", func(t *testing.T) {
+			t.Parallel()
+			svc := startService(t, t.TempDir(), store(t), externalNATS(t))
+			testPipeline(t, svc)
+		})
+	}
 }
 
 func testPipeline(t *testing.T, svc *testService) {
@@ -128,7 +130,15 @@ func testPipeline(t *testing.T, svc *testService) {
 // one parent give exactly one customer.
 func TestConcurrentCreatesWithOneVAT(t *testing.T) {
 	t.Parallel()
-	svc := startService(t, t.TempDir())
+	for name, store := range eventStores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testConcurrentCreatesWithOneVAT(t, startService(t, t.TempDir(), store(t)))
+		})
+	}
+}
+
+func testConcurrentCreatesWithOneVAT(t *testing.T, svc *testService) {
 	org := "reseller-" + uuid.NewString()
 	tok := token(t, "Reseller", org)
 	vat := uniqueVAT()
@@ -177,17 +187,26 @@ func TestConcurrentCreatesWithOneVAT(t *testing.T) {
 // twice as a change.
 func TestRestart(t *testing.T) {
 	t.Parallel()
+	for name, store := range eventStores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testRestart(t, store(t))
+		})
+	}
+}
+
+func testRestart(t *testing.T, store func(*app.Config)) {
 	dir := t.TempDir()
 	org := "reseller-" + uuid.NewString()
 	tok := token(t, "Reseller", org)
 
-	first := startService(t, dir)
+	first := startService(t, dir, store)
 	var ids []string
 	for i := range 20 {
 		ids = append(ids, first.create(t, tok, fmt.Sprintf("Before restart %d", i), uniqueVAT())["id"].(string))
 	}
 	first.stop() // a graceful stop drains the relay and the projector
-	second := startService(t, dir)
+	second := startService(t, dir, store)
 	for _, id := range ids {
 		if res := second.do(t, "GET", "/customers/"+id, tok, nil); res.status != http.StatusOK {
 			t.Fatalf("GET %s after restart: %d %s", id, res.status, res.body)

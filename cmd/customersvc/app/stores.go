@@ -2,15 +2,21 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/command/eventstore/esdb"
 
 	"github.com/customersvc/customersvc/command/eventstore/sqlite"
 	"github.com/customersvc/customersvc/query/readmodel"
 )
 
-// openStores opens the event store and the read model.
+// openStores opens the event store (EventStoreDB when EVENTSTORE_URL is
+// set, else SQLite in DATA_DIR) and the read model.
 func (s *Service) openStores(ctx context.Context) error {
-	store, err := sqlite.Open(ctx, sqlite.Config{Path: s.path("events.db")})
+	store, err := s.openEventStore(ctx)
 	if err != nil {
 		return fmt.Errorf("event store: %w", err)
 	}
@@ -24,4 +30,21 @@ func (s *Service) openStores(ctx context.Context) error {
 	s.readModel = rm
 	s.onClose(rm.Close)
 	return nil
+}
+
+func (s *Service) openEventStore(ctx context.Context) (eventstore.Store, error) {
+	if s.cfg.EventStoreURL == "" {
+		return sqlite.Open(ctx, sqlite.Config{Path: s.path("events.db")})
+	}
+	store, err := esdb.Open(ctx, esdb.Config{URL: s.cfg.EventStoreURL, Logger: s.logger})
+	if err != nil {
+		return nil, err
+	}
+	// Fail start-up on an unreachable server rather than at the first request.
+	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := store.Ping(pingCtx); err != nil {
+		return nil, errors.Join(err, store.Close())
+	}
+	return store, nil
 }
