@@ -62,7 +62,7 @@ func (p *CustomersProjector) Handlers() []cqrs.GroupEventHandler {
 func (p *CustomersProjector) onCustomerCreated(ctx context.Context, e *domain.CustomerCreated) error {
 	revision, position, err := logPlace(cqrs.OriginalMessageFromCtx(ctx))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrPoison, err)
 	}
 	c := query.Evolve(query.Customer{Version: -1}, *e)
 	c.Version = int64(revision)
@@ -112,9 +112,16 @@ func (p *CustomersProjector) Run(ctx context.Context) error {
 			return nil
 		}
 		batch := p.collect(first)
-		err := p.save(ctx, batch)
+		if err := p.save(ctx, batch); err == nil || len(batch) == 1 {
+			for _, r := range batch {
+				r.done <- err
+			}
+			continue
+		}
+		// One bad event must not hold back the others: apply them one by
+		// one, each with its own outcome.
 		for _, r := range batch {
-			r.done <- err
+			r.done <- p.save(ctx, []applyRequest{r})
 		}
 	}
 }

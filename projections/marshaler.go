@@ -26,17 +26,17 @@ func (EventMarshaler) Unmarshal(msg *message.Message, v any) error {
 	eventType := eventTypeOfCEType[msg.Metadata.Get(HeaderType)]
 	version, err := strconv.Atoi(msg.Metadata.Get(HeaderSchemaVersion))
 	if err != nil {
-		version = 1
+		return fmt.Errorf("%w: bad %s %q", ErrPoison, HeaderSchemaVersion, msg.Metadata.Get(HeaderSchemaVersion))
 	}
 	event, err := domain.DecodeEvent(eventType, version, msg.Payload)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrPoison, err)
 	}
 	switch target := v.(type) {
 	case *domain.CustomerCreated:
 		created, ok := event.(domain.CustomerCreated)
 		if !ok {
-			return fmt.Errorf("message %s is %s, not CustomerCreated", msg.UUID, event.EventType())
+			return fmt.Errorf("%w: message %s is %s, not CustomerCreated", ErrPoison, msg.UUID, event.EventType())
 		}
 		*target = created
 		return nil

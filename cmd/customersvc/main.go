@@ -20,6 +20,8 @@ func main() {
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == "token":
 		err = app.TokenCommand(os.Args[2:], os.Getenv, os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "deadletters":
+		err = app.DeadLettersCommand(ctx, os.Args[2:], os.Getenv, os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "serve":
 		err = app.Run(ctx, os.Args[2:], os.Getenv, os.Stderr)
 	default:

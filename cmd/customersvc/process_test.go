@@ -65,7 +65,7 @@ func freeAddr(t *testing.T) string {
 func start(t *testing.T, dataDir string, env ...string) *process {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "--http-addr", addr, "--data-dir", dataDir, "--log-level", "warn")
+	cmd := exec.Command(binary, "--http-addr", addr, "--admin-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), append([]string{"AUTH_HS256_SECRET=" + secret, "NATS_URL="}, env...)...)
 	logs := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

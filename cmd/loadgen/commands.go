@@ -68,7 +68,7 @@ func runSuite(ctx context.Context, args []string) error {
 		return fmt.Errorf("build the service: %w", err)
 	}
 	secret := "loadgen-suite-secret-0123456789abcdef"
-	svc := exec.Command(bin, "--http-addr", *addr, "--data-dir", filepath.Join(work, "data"), "--log-level", "warn")
+	svc := exec.Command(bin, "--http-addr", *addr, "--admin-addr", "127.0.0.1:0", "--data-dir", filepath.Join(work, "data"), "--log-level", "warn")
 	svc.Env = append(os.Environ(), "AUTH_HS256_SECRET="+secret, "NATS_URL=")
 	svc.Stderr = os.Stderr
 	if err := svc.Start(); err != nil {

@@ -33,8 +33,10 @@ type Config struct {
 	BrandingLogoURL     string
 	BrandingDarkLogoURL string
 
-	// DebugAddr serves net/http/pprof when set; keep it off public networks.
-	DebugAddr string
+	// AdminAddr serves the operators' API (dead letters, projections) and
+	// the profiler. It has no authentication: keep it on loopback or a
+	// private network. Empty turns it off.
+	AdminAddr string
 
 	EventSource     string
 	ShutdownTimeout time.Duration
@@ -66,7 +68,7 @@ func (c *Config) settings() []setting {
 		{env: "BRANDING_DARK_LOGO_URL", flag: "branding-dark-logo-url", usage: "dark-theme logo URL given to new customers", str: &c.BrandingDarkLogoURL},
 		{env: "EVENT_SOURCE", flag: "event-source", usage: "CloudEvents source of published events", str: &c.EventSource},
 		{env: "SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", usage: "time allowed for a graceful stop", dur: &c.ShutdownTimeout},
-		{env: "DEBUG_ADDR", flag: "debug-addr", usage: "address serving /debug/pprof; empty: off", str: &c.DebugAddr},
+		{env: "ADMIN_ADDR", flag: "admin-addr", usage: "address of the operators' API and /debug/pprof; empty: off", str: &c.AdminAddr},
 		{env: "LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 	}
 }
@@ -82,6 +84,7 @@ func DefaultConfig() Config {
 		BrandingLogoURL:     "https://cdn.example.com/logos/org-console.png",
 		BrandingDarkLogoURL: "https://cdn.example.com/logos/org-console-dark.png",
 		EventSource:         "customersvc",
+		AdminAddr:           "127.0.0.1:9090",
 		ShutdownTimeout:     30 * time.Second,
 		LogLevel:            "info",
 	}
@@ -131,6 +134,11 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("DATA_DIR is empty")
+	}
+	if c.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+			bad("ADMIN_ADDR %q: %v", c.AdminAddr, err)
+		}
 	}
 	if c.NATSURL != "" && c.NATSEmbeddedListen != "" {
 		bad("NATS_EMBEDDED_LISTEN applies only to the embedded server; unset it or NATS_URL")

@@ -37,6 +37,7 @@ func startService(t *testing.T, dataDir string, configure ...func(*app.Config)) 
 	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.AdminAddr = "127.0.0.1:0"
 	cfg.DataDir = dataDir
 	cfg.AuthHS256Secret = testSecret
 	cfg.ShutdownTimeout = 20 * time.Second

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"time"
 
 	"github.com/customersvc/customersvc/command"
@@ -33,8 +32,10 @@ func (s *Service) serveHTTP() error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	if s.cfg.DebugAddr != "" {
-		s.serveDebug()
+	if s.cfg.AdminAddr != "" {
+		if err := s.serveAdmin(); err != nil {
+			return err
+		}
 	}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -97,20 +98,4 @@ func (s *Service) brokerReady(ctx context.Context) error {
 		return errors.New("relay cannot publish")
 	}
 	return nil
-}
-
-// serveDebug serves the profiler on its own address, never on the API's.
-func (s *Service) serveDebug() {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	srv := &http.Server{Addr: s.cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	s.onClose(srv.Close)
-	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.logger.Error("debug server stopped", "error", err)
-		}
-	}()
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -75,6 +77,9 @@ func (s *Service) startMessaging(ctx context.Context) error {
 	if err := natsx.EnsureStream(ctx, b.js, natsx.StreamConfig{
 		Name: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix, Duplicates: s.cfg.NATSDuplicateWindow,
 	}); err != nil {
+		return err
+	}
+	if s.deadLetters, err = natsx.NewDeadLetters(ctx, b.js, s.cfg.NATSStream+"_DEADLETTER", "deadletter."+s.cfg.NATSSubjectPrefix); err != nil {
 		return err
 	}
 	background, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -161,6 +166,12 @@ func (s *Service) startProjectors(ctx context.Context) error {
 	if err := processor.AddHandlersGroup(projections.CustomersProjection, projector.Handlers()...); err != nil {
 		return err
 	}
+	// Outermost first: a poison event is parked once the retries inside are
+	// spent; other failures go back to JetStream and come again later.
+	router.AddMiddleware(
+		s.poison.ParkPoison(s.deadLetters, projections.CustomersProjection, s.cfg.NATSSubjectPrefix, s.logger),
+		middleware.Retry{MaxRetries: 3, InitialInterval: 100 * time.Millisecond, Multiplier: 2, Logger: wmLogger}.Middleware,
+	)
 	s.goBackground("watermill router", ctx, router.Run)
 	s.onClose(router.Close)
 	select {

@@ -15,6 +15,7 @@ import (
 	"github.com/customersvc/customersvc/command/eventstore"
 	"github.com/customersvc/customersvc/projections"
 	"github.com/customersvc/customersvc/query/readmodel"
+	natsx "github.com/customersvc/customersvc/transport/nats"
 )
 
 // Service is the running service.
@@ -22,14 +23,17 @@ type Service struct {
 	cfg    Config
 	logger *slog.Logger
 
-	store     eventstore.Store
-	readModel *readmodel.Store
-	broker    *broker
-	relay     *projections.Relay
-	projector *projections.CustomersProjector
+	store       eventstore.Store
+	readModel   *readmodel.Store
+	broker      *broker
+	relay       *projections.Relay
+	projector   *projections.CustomersProjector
+	poison      projections.Poison
+	deadLetters *natsx.DeadLetters
 
-	listener net.Listener
-	server   *http.Server
+	listener      net.Listener
+	adminListener net.Listener
+	server        *http.Server
 
 	background context.CancelFunc
 	wg         sync.WaitGroup
@@ -157,3 +161,6 @@ func (s *Service) NATSURL() string {
 	}
 	return s.cfg.NATSURL
 }
+
+// PoisonParked is how many poison events were parked since start.
+func (s *Service) PoisonParked() int64 { return s.poison.Parked() }
