@@ -84,7 +84,7 @@ func BenchmarkRelayPublish(b *testing.B) {
 	if err := natsx.EnsureStream(b.Context(), pub.JetStream(), natsx.StreamConfig{Name: "CUSTOMER_EVENTS", SubjectPrefix: "customers.events", Duplicates: time.Hour}); err != nil {
 		b.Fatal(err)
 	}
-	relay, err := projections.NewRelay(store, pub, projections.NewFileCheckpoint(filepath.Join(dir, "relay.checkpoint")),
+	relay, err := projections.NewRelay(store, pub, projections.NewFileCheckpoint(filepath.Join(dir, "relay.checkpoint"), 0),
 		projections.RelayConfig{SubjectPrefix: "customers.events", Source: "bench"})
 	if err != nil {
 		b.Fatal(err)

@@ -7,20 +7,48 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/customersvc/customersvc/command/eventstore"
 )
 
-// FileCheckpoint keeps a log position in a small JSON file, replaced
+// FileCheckpoint keeps the relay's position in a small JSON file, replaced
 // atomically (write, sync, rename) so a crash leaves the old or the new one.
+//
+// It also keeps a short history of positions, one sample per SampleEvery,
+// and Load resumes from the position saved RepublishWindow before the last
+// one. The relay therefore publishes the last window of events again after
+// every restart: JetStream acknowledges a publish before it is on disk, so a
+// machine crash can lose events it acknowledged, and the window re-sends
+// them. Copies JetStream still has are dropped by their message IDs, as
+// long as its duplicate window is longer than RepublishWindow.
 type FileCheckpoint struct {
-	path string
+	path            string
+	RepublishWindow time.Duration
+	SampleEvery     time.Duration
+	now             func() time.Time
+
+	history []sample
 }
 
-// NewFileCheckpoint keeps the checkpoint at path.
-func NewFileCheckpoint(path string) *FileCheckpoint { return &FileCheckpoint{path: path} }
+type sample struct {
+	At       time.Time           `json:"at"`
+	Position eventstore.Position `json:"position"`
+}
 
-// Load returns the saved position, or eventstore.Start when there is none.
+type checkpointFile struct {
+	Position eventstore.Position `json:"position"`
+	History  []sample            `json:"history"`
+}
+
+// NewFileCheckpoint keeps the checkpoint at path and re-publishes window.
+func NewFileCheckpoint(path string, window time.Duration) *FileCheckpoint {
+	return &FileCheckpoint{path: path, RepublishWindow: window, SampleEvery: 5 * time.Second, now: time.Now}
+}
+
+// Load returns where the relay resumes: the newest sample at least
+// RepublishWindow older than the last save, or Start when the relay has not
+// run that long (then everything is within the window).
 func (f *FileCheckpoint) Load() (eventstore.Position, error) {
 	b, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -29,20 +57,54 @@ func (f *FileCheckpoint) Load() (eventstore.Position, error) {
 	if err != nil {
 		return eventstore.Start, err
 	}
-	var p eventstore.Position
-	if err := json.Unmarshal(b, &p); err != nil {
+	var c checkpointFile
+	if err := json.Unmarshal(b, &c); err != nil {
 		return eventstore.Start, fmt.Errorf("checkpoint %s: %w", f.path, err)
 	}
-	return p, nil
+	f.history = c.History
+	if len(c.History) == 0 || f.RepublishWindow <= 0 {
+		return c.Position, nil
+	}
+	last := c.History[len(c.History)-1].At
+	resume := eventstore.Start
+	for _, s := range c.History {
+		if last.Sub(s.At) >= f.RepublishWindow {
+			resume = s.Position
+		}
+	}
+	return resume, nil
 }
 
-// Save stores p.
+// Save stores p as the latest position.
 func (f *FileCheckpoint) Save(p eventstore.Position) error {
-	b, err := json.Marshal(p)
+	now := f.now().UTC()
+	if n := len(f.history); n == 0 || now.Sub(f.history[n-1].At) >= f.SampleEvery {
+		f.history = append(f.history, sample{At: now, Position: p})
+	} else {
+		f.history[n-1] = sample{At: f.history[n-1].At, Position: p}
+	}
+	f.prune(now)
+	b, err := json.Marshal(checkpointFile{Position: p, History: f.history})
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".checkpoint-*")
+	return writeAtomically(f.path, b)
+}
+
+// prune drops samples no longer needed: it keeps the newest one that is at
+// least a window old, and everything after it.
+func (f *FileCheckpoint) prune(now time.Time) {
+	keepFrom := 0
+	for i, s := range f.history {
+		if now.Sub(s.At) >= f.RepublishWindow {
+			keepFrom = i
+		}
+	}
+	f.history = append([]sample(nil), f.history[keepFrom:]...)
+}
+
+func writeAtomically(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")
 	if err != nil {
 		return err
 	}
@@ -58,5 +120,5 @@ func (f *FileCheckpoint) Save(p eventstore.Position) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), f.path)
+	return os.Rename(tmp.Name(), path)
 }

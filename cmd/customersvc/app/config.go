@@ -24,6 +24,10 @@ type Config struct {
 	NATSStream          string
 	NATSSubjectPrefix   string
 	NATSDuplicateWindow time.Duration
+	// RelayRepublishWindow is how much of the log the relay publishes again
+	// after a restart, to cover what JetStream acknowledged but had not yet
+	// written to disk when the machine stopped.
+	RelayRepublishWindow time.Duration
 
 	AuthHS256Secret string
 	AuthIssuer      string
@@ -60,6 +64,7 @@ func (c *Config) settings() []setting {
 		{env: "NATS_STREAM", flag: "nats-stream", usage: "JetStream stream of the events", str: &c.NATSStream},
 		{env: "NATS_SUBJECT_PREFIX", flag: "nats-subject-prefix", usage: "subject prefix of the events", str: &c.NATSSubjectPrefix},
 		{env: "NATS_DUPLICATE_WINDOW", flag: "nats-duplicate-window", usage: "JetStream duplicate window", dur: &c.NATSDuplicateWindow},
+		{env: "RELAY_REPUBLISH_WINDOW", flag: "relay-republish-window", usage: "how much of the log is published again after a restart", dur: &c.RelayRepublishWindow},
 		{env: "AUTH_HS256_SECRET", flag: "auth-hs256-secret", usage: "HS256 token secret; empty uses DATA_DIR/auth.secret", str: &c.AuthHS256Secret},
 		{env: "AUTH_ISSUER", flag: "auth-issuer", usage: "required token issuer", str: &c.AuthIssuer},
 		{env: "AUTH_AUDIENCE", flag: "auth-audience", usage: "required token audience", str: &c.AuthAudience},
@@ -76,17 +81,18 @@ func (c *Config) settings() []setting {
 // DefaultConfig is the configuration with nothing set.
 func DefaultConfig() Config {
 	return Config{
-		HTTPAddr:            ":8080",
-		DataDir:             "./data",
-		NATSStream:          "CUSTOMER_EVENTS",
-		NATSSubjectPrefix:   "customers.events",
-		NATSDuplicateWindow: 2 * time.Hour,
-		BrandingLogoURL:     "https://cdn.example.com/logos/org-console.png",
-		BrandingDarkLogoURL: "https://cdn.example.com/logos/org-console-dark.png",
-		EventSource:         "customersvc",
-		AdminAddr:           "127.0.0.1:9090",
-		ShutdownTimeout:     30 * time.Second,
-		LogLevel:            "info",
+		HTTPAddr:             ":8080",
+		DataDir:              "./data",
+		NATSStream:           "CUSTOMER_EVENTS",
+		NATSSubjectPrefix:    "customers.events",
+		NATSDuplicateWindow:  2 * time.Hour,
+		RelayRepublishWindow: 3 * time.Minute,
+		BrandingLogoURL:      "https://cdn.example.com/logos/org-console.png",
+		BrandingDarkLogoURL:  "https://cdn.example.com/logos/org-console-dark.png",
+		EventSource:          "customersvc",
+		AdminAddr:            "127.0.0.1:9090",
+		ShutdownTimeout:      30 * time.Second,
+		LogLevel:             "info",
 	}
 }
 
@@ -158,6 +164,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATSDuplicateWindow < time.Minute {
 		bad("NATS_DUPLICATE_WINDOW must be at least 1m")
+	}
+	if c.RelayRepublishWindow < 0 || c.RelayRepublishWindow >= c.NATSDuplicateWindow {
+		bad("RELAY_REPUBLISH_WINDOW must be between 0 and NATS_DUPLICATE_WINDOW, or re-published events reach subscribers twice")
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT must be positive")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 
 	"github.com/customersvc/customersvc/cmd/customersvc/app"
 	"github.com/customersvc/customersvc/command/eventstore/esdb/esdbtest"
@@ -221,4 +222,14 @@ func eventStores() map[string]func(t *testing.T) func(*app.Config) {
 			return func(c *app.Config) { c.EventStoreURL = url }
 		},
 	}
+}
+
+func natsConn(t *testing.T, url string) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", url, err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
 }

@@ -122,7 +122,7 @@ func (s *Service) startRelay(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	relay, err := projections.NewRelay(s.store, publisher, projections.NewFileCheckpoint(s.path("relay.checkpoint")),
+	relay, err := projections.NewRelay(s.store, publisher, projections.NewFileCheckpoint(s.path("relay.checkpoint"), s.cfg.RelayRepublishWindow),
 		projections.RelayConfig{SubjectPrefix: s.cfg.NATSSubjectPrefix, Source: s.cfg.EventSource, Logger: s.logger})
 	if err != nil {
 		return err
