@@ -15,6 +15,11 @@ import (
 type Config struct {
 	HTTPAddr string
 	DataDir  string
+	// Server timeouts: reading a whole request, writing a response, and
+	// keeping an idle keep-alive connection.
+	HTTPReadTimeout  time.Duration
+	HTTPWriteTimeout time.Duration
+	HTTPIdleTimeout  time.Duration
 
 	// EventStoreURL selects EventStoreDB (KurrentDB) as the event store.
 	EventStoreURL string
@@ -57,6 +62,9 @@ type setting struct {
 func (c *Config) settings() []setting {
 	return []setting{
 		{env: "HTTP_ADDR", flag: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
+		{env: "HTTP_READ_TIMEOUT", flag: "http-read-timeout", usage: "time to read a request, headers and body", dur: &c.HTTPReadTimeout},
+		{env: "HTTP_WRITE_TIMEOUT", flag: "http-write-timeout", usage: "time to handle a request and write the response", dur: &c.HTTPWriteTimeout},
+		{env: "HTTP_IDLE_TIMEOUT", flag: "http-idle-timeout", usage: "how long an idle keep-alive connection stays open", dur: &c.HTTPIdleTimeout},
 		{env: "DATA_DIR", flag: "data-dir", usage: "directory for the embedded stores", str: &c.DataDir},
 		{env: "EVENTSTORE_URL", flag: "eventstore-url", usage: "EventStoreDB connection string; empty keeps events in DATA_DIR", str: &c.EventStoreURL},
 		{env: "NATS_URL", flag: "nats-url", usage: "external NATS server; empty starts an embedded one", str: &c.NATSURL},
@@ -82,6 +90,9 @@ func (c *Config) settings() []setting {
 func DefaultConfig() Config {
 	return Config{
 		HTTPAddr:             ":8080",
+		HTTPReadTimeout:      10 * time.Second,
+		HTTPWriteTimeout:     30 * time.Second,
+		HTTPIdleTimeout:      2 * time.Minute,
 		DataDir:              "./data",
 		NATSStream:           "CUSTOMER_EVENTS",
 		NATSSubjectPrefix:    "customers.events",
@@ -167,6 +178,9 @@ func (c Config) Validate() error {
 	}
 	if c.RelayRepublishWindow < 0 || c.RelayRepublishWindow >= c.NATSDuplicateWindow {
 		bad("RELAY_REPUBLISH_WINDOW must be between 0 and NATS_DUPLICATE_WINDOW, or re-published events reach subscribers twice")
+	}
+	if c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0 {
+		bad("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT and HTTP_IDLE_TIMEOUT must be positive")
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT must be positive")

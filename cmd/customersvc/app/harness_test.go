@@ -36,6 +36,16 @@ type testService struct {
 // with the NATS that CUSTOMERS_TEST_NATS_URL names when external is set.
 func startService(t *testing.T, dataDir string, configure ...func(*app.Config)) *testService {
 	t.Helper()
+	var logs io.Writer = io.Discard
+	if testing.Verbose() {
+		logs = os.Stderr
+	}
+	return startServiceLogging(t, dataDir, logs, slog.LevelWarn, configure...)
+}
+
+// startServiceLogging starts the service with its log going to w.
+func startServiceLogging(t *testing.T, dataDir string, w io.Writer, level slog.Level, configure ...func(*app.Config)) *testService {
+	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.AdminAddr = "127.0.0.1:0"
@@ -45,10 +55,7 @@ func startService(t *testing.T, dataDir string, configure ...func(*app.Config)) 
 	for _, f := range configure {
 		f(&cfg)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
+	logger := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 	svc, err := app.Start(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatalf("start service: %v", err)
