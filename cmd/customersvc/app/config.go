@@ -35,9 +35,14 @@ type Config struct {
 	RelayRepublishWindow time.Duration
 
 	AuthHS256Secret string
-	AuthIssuer      string
-	AuthAudience    string
-	AuthLeeway      time.Duration
+	// AuthJWKSURL turns on RS256/ES256/ES384/EdDSA tokens from an OIDC
+	// provider's key set. With it and no HS256 secret, HS256 is off.
+	AuthJWKSURL             string
+	AuthJWKSRefreshInterval time.Duration
+	AuthJWKSMinRefetch      time.Duration
+	AuthIssuer              string
+	AuthAudience            string
+	AuthLeeway              time.Duration
 
 	BrandingLogoURL     string
 	BrandingDarkLogoURL string
@@ -74,6 +79,9 @@ func (c *Config) settings() []setting {
 		{env: "NATS_DUPLICATE_WINDOW", flag: "nats-duplicate-window", usage: "JetStream duplicate window", dur: &c.NATSDuplicateWindow},
 		{env: "RELAY_REPUBLISH_WINDOW", flag: "relay-republish-window", usage: "how much of the log is published again after a restart", dur: &c.RelayRepublishWindow},
 		{env: "AUTH_HS256_SECRET", flag: "auth-hs256-secret", usage: "HS256 token secret; empty uses DATA_DIR/auth.secret", str: &c.AuthHS256Secret},
+		{env: "AUTH_JWKS_URL", flag: "auth-jwks-url", usage: "OIDC key set URL for RS256/ES256/ES384/EdDSA tokens", str: &c.AuthJWKSURL},
+		{env: "AUTH_JWKS_REFRESH_INTERVAL", flag: "auth-jwks-refresh-interval", usage: "how often the key set is fetched", dur: &c.AuthJWKSRefreshInterval},
+		{env: "AUTH_JWKS_MIN_REFETCH_INTERVAL", flag: "auth-jwks-min-refetch-interval", usage: "least time between fetches on an unknown key id", dur: &c.AuthJWKSMinRefetch},
 		{env: "AUTH_ISSUER", flag: "auth-issuer", usage: "required token issuer", str: &c.AuthIssuer},
 		{env: "AUTH_AUDIENCE", flag: "auth-audience", usage: "required token audience", str: &c.AuthAudience},
 		{env: "AUTH_LEEWAY", flag: "auth-leeway", usage: "clock skew allowed on exp/nbf/iat", dur: &c.AuthLeeway},
@@ -164,6 +172,14 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.NATSEmbeddedListen); err != nil {
 			bad("NATS_EMBEDDED_LISTEN %q: %v", c.NATSEmbeddedListen, err)
 		}
+	}
+	if c.AuthJWKSURL != "" {
+		if u, err := url.Parse(c.AuthJWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("AUTH_JWKS_URL must be an absolute http(s) URL")
+		}
+	}
+	if c.AuthJWKSRefreshInterval < 0 || c.AuthJWKSMinRefetch < 0 {
+		bad("AUTH_JWKS_REFRESH_INTERVAL and AUTH_JWKS_MIN_REFETCH_INTERVAL must not be negative")
 	}
 	if c.AuthHS256Secret != "" && len(c.AuthHS256Secret) < 32 {
 		bad("AUTH_HS256_SECRET must be at least 32 bytes")

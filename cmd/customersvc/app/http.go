@@ -51,16 +51,22 @@ func (s *Service) newHandler() (http.Handler, error) {
 		return nil, err
 	}
 	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: secret, Issuer: s.cfg.AuthIssuer,
-		Audience: s.cfg.AuthAudience, Leeway: s.cfg.AuthLeeway})
+		Audience: s.cfg.AuthAudience, Leeway: s.cfg.AuthLeeway, JWKSURL: s.cfg.AuthJWKSURL,
+		JWKSRefreshInterval: s.cfg.AuthJWKSRefreshInterval, JWKSMinRefetchInterval: s.cfg.AuthJWKSMinRefetch})
 	if err != nil {
 		return nil, err
 	}
+	s.onClose(func() error { verifier.Close(); return nil })
 	create, err := command.NewCreateCustomerHandler(s.store, domain.Branding{
 		LogoURL: s.cfg.BrandingLogoURL, DarkLogoURL: s.cfg.BrandingDarkLogoURL})
 	if err != nil {
 		return nil, err
 	}
 	history, err := command.NewCustomerHistory(s.store)
+	if err != nil {
+		return nil, err
+	}
+	events, err := query.NewListCustomerEventsHandler(history)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +80,7 @@ func (s *Service) newHandler() (http.Handler, error) {
 	}
 	return transporthttp.NewHandler(transporthttp.Deps{
 		Verifier: verifier, CreateCustomer: create, GetCustomer: get, ListCustomers: list, Logger: s.logger,
+		ListCustomerEvents: events,
 		Checks: map[string]func(context.Context) error{
 			"event_store": s.store.Ping,
 			"broker":      s.brokerReady,
@@ -82,10 +89,14 @@ func (s *Service) newHandler() (http.Handler, error) {
 	})
 }
 
-// secret is the configured HS256 secret or the one kept in DATA_DIR.
+// secret is the configured HS256 secret, or the one kept in DATA_DIR when
+// no OIDC key set is configured either; with only a key set, HS256 is off.
 func (s *Service) secret() ([]byte, error) {
-	if s.cfg.AuthHS256Secret != "" {
+	switch {
+	case s.cfg.AuthHS256Secret != "":
 		return []byte(s.cfg.AuthHS256Secret), nil
+	case s.cfg.AuthJWKSURL != "":
+		return nil, nil
 	}
 	return auth.LoadOrCreateSecret(s.cfg.DataDir)
 }

@@ -1,11 +1,18 @@
 // Package auth turns the platform's bearer tokens into a command.Actor and
 // mints such tokens for the CLI, tests and the load generator.
 //
-// Tokens are HS256 JWTs signed with one shared secret. Two claim layouts are
-// understood: the platform's nested one (a "user" object carrying id,
-// organization_id, org_role, user_permissions and org_permissions) and a flat
-// one (top-level organization_id, org_role, and permissions or scope). Every
-// refusal is reported as ErrInvalidToken so the HTTP edge can map it to 401
-// without knowing why; the wrapped detail is for logs and never contains the
-// token.
+// Two kinds of token are accepted, each only when configured: HS256 JWTs
+// signed with one shared secret (what Mint produces), and tokens of an OIDC
+// provider such as Logto, signed with RS256, ES256, ES384 or EdDSA by a key
+// its JWKS names by kid. The key's type always decides the algorithm, never
+// the token alone, so neither "none" nor a public key used as an HMAC secret
+// gets through. The key set is fetched in the background and again, at most
+// once per interval, when a token names a kid not yet seen.
+//
+// Two claim layouts are understood: the platform's nested one (a "user"
+// object carrying id, organization_id, org_role, user_permissions and
+// org_permissions) and a flat one (top-level organization_id, org_role, and
+// permissions or scope). Every refusal is reported as ErrInvalidToken so the
+// HTTP edge can map it to 401 without knowing why; the wrapped detail is for
+// logs and never contains the token or key material.
 package auth

@@ -1,7 +1,11 @@
 package auth_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +28,21 @@ func FuzzVerify(f *testing.F) {
 	f.Add("Bearer a.b.c")
 	f.Add("Basic dXNlcjpwYXNz")
 	f.Add("")
+	k := testKeys()
+	f.Add(bearer(signKid(f, jwt.SigningMethodRS256, k.rsa, "rsa-1", nested(now, nil))))
+	f.Add(bearer(signKid(f, jwt.SigningMethodES256, k.ec256, "ec-1", flat(now, nil))))
+	f.Add(bearer(signKid(f, jwt.SigningMethodEdDSA, k.ed, "ed-1", nested(now, nil))))
+	f.Add(bearer(signKid(f, jwt.SigningMethodHS256, testSecret, "hmac", nested(now, nil))))
+	f.Add(bearer(signKid(f, jwt.SigningMethodES256, k.ec256, "rsa-1", nested(now, nil))))
 
-	v := verifier(f, auth.Config{})
+	// Both kinds of key, the JWKS served from memory: no network needed.
+	v, err := auth.NewVerifier(auth.Config{
+		HS256Secret: testSecret, JWKSURL: "https://idp.test/oidc/jwks", HTTPClient: inMemoryJWKS(f, providerKeys(f)),
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(v.Close)
 	f.Fuzz(func(t *testing.T, header string) {
 		actor, err := v.Verify(header)
 		if err != nil {
@@ -42,4 +59,25 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("Verify accepted %q with incomplete actor %+v", header, actor)
 		}
 	})
+}
+
+// roundTripFunc is an http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// inMemoryJWKS is a client answering every request with keys as a JWKS.
+func inMemoryJWKS(t testing.TB, keys []map[string]any) *http.Client {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"keys": keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{
+			StatusCode: http.StatusOK, Status: "200 OK", Request: r,
+			Header: http.Header{"Content-Type": {"application/json"}},
+			Body:   io.NopCloser(bytes.NewReader(body)),
+		}, nil
+	})}
 }

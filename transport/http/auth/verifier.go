@@ -15,26 +15,55 @@ import (
 // wraps it with the reason; classify with errors.Is.
 var ErrInvalidToken = errors.New("invalid bearer token")
 
-// signingMethod is the only algorithm accepted; pinning it stops "none" and
-// key-confusion attacks (an RS256 header with the secret as public key).
+// signingMethod is the only symmetric algorithm, used by Mint and accepted
+// with Config.HS256Secret.
 var signingMethod = jwt.SigningMethodHS256
 
+// jwksAlgs are the algorithms accepted with Config.JWKSURL. ES384 is there
+// because it is what Logto signs with by default (EC keys on P-384).
+var jwksAlgs = []string{
+	jwt.SigningMethodRS256.Alg(),
+	jwt.SigningMethodES256.Alg(),
+	jwt.SigningMethodES384.Alg(),
+	jwt.SigningMethodEdDSA.Alg(),
+}
+
 // Verifier checks bearer tokens. It is safe for concurrent use.
+//
+// With a JWKS URL it runs a background refresh of the key set; Close stops
+// it.
 type Verifier struct {
-	secret []byte
+	secret []byte  // nil when HS256 is off
+	keys   *keySet // nil when JWKS is off
 	parser *jwt.Parser
 }
 
-// NewVerifier returns a Verifier for cfg, or cfg's problems.
+// NewVerifier returns a Verifier for cfg, or cfg's problems. It does not
+// wait for the key set: the provider may be down at construction, and
+// tokens that need its keys are refused until a fetch succeeds.
 func NewVerifier(cfg Config) (*Verifier, error) {
+	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	v := &Verifier{}
+	// Only the configured kinds of key are accepted, so an RS256 token never
+	// meets the secret and an HS256 token never meets a public key.
+	var algs []string
+	if len(cfg.HS256Secret) > 0 {
+		v.secret = slices.Clone(cfg.HS256Secret)
+		algs = append(algs, signingMethod.Alg())
+	}
+	if cfg.JWKSURL != "" {
+		v.keys = newKeySet(cfg)
+		algs = append(algs, jwksAlgs...)
+	}
 	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{signingMethod.Alg()}),
+		jwt.WithValidMethods(algs),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.now),
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -42,11 +71,30 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
-	return &Verifier{secret: slices.Clone(cfg.HS256Secret), parser: jwt.NewParser(opts...)}, nil
+	v.parser = jwt.NewParser(opts...)
+	return v, nil
+}
+
+// Close stops the key set's background refresh and aborts a fetch in
+// flight; keys already fetched keep working. Without a JWKS URL it does
+// nothing. It may be called more than once.
+func (v *Verifier) Close() {
+	if v.keys != nil {
+		v.keys.close()
+	}
+}
+
+// JWKSStatus reports on the key set; zero without a JWKS URL.
+func (v *Verifier) JWKSStatus() JWKSStatus {
+	if v.keys == nil {
+		return JWKSStatus{}
+	}
+	return v.keys.snapshot()
 }
 
 // Verify checks the raw Authorization header value and returns the caller it
-// names. Every failure wraps ErrInvalidToken.
+// names. Every failure wraps ErrInvalidToken. A token naming a kid the
+// Verifier has not seen may wait for a key set fetch (see Config).
 func (v *Verifier) Verify(authorizationHeader string) (command.Actor, error) {
 	raw, err := bearerToken(authorizationHeader)
 	if err != nil {
@@ -63,13 +111,28 @@ func (v *Verifier) Verify(authorizationHeader string) (command.Actor, error) {
 	return actor, nil
 }
 
+// key picks the key by the token's alg. WithValidMethods already refuses
+// algorithms not configured; the checks here keep the key type tied to the
+// algorithm should that option ever be dropped.
 func (v *Verifier) key(t *jwt.Token) (any, error) {
-	// WithValidMethods already refuses other algorithms; this guards the
-	// key type should that option ever be dropped.
-	if _, ok := t.Method.(*jwt.SigningMethodHMAC); !ok {
-		return nil, errors.New("unexpected signing method")
+	alg := t.Method.Alg()
+	switch {
+	case alg == signingMethod.Alg():
+		if v.secret == nil {
+			return nil, errors.New("HS256 tokens are not accepted")
+		}
+		return v.secret, nil
+	case slices.Contains(jwksAlgs, alg):
+		if v.keys == nil {
+			return nil, errors.New("asymmetric tokens are not accepted")
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("token has no kid")
+		}
+		return v.keys.key(kid, alg)
 	}
-	return v.secret, nil
+	return nil, errors.New("unexpected signing method")
 }
 
 // bearerToken extracts the token from "Bearer <token>"; the scheme is

@@ -193,6 +193,15 @@ func TestNewVerifierRefusesInvalidConfig(t *testing.T) {
 		{name: "shortSecret", cfg: auth.Config{HS256Secret: []byte("short")}, want: []string{"at least 32 bytes", "got 5"}},
 		{name: "negativeLeeway", cfg: auth.Config{HS256Secret: testSecret, Leeway: -time.Second}, want: []string{"Leeway"}},
 		{name: "allProblemsJoined", cfg: auth.Config{Leeway: -time.Second}, want: []string{"32 bytes", "Leeway"}},
+		{name: "shortSecretWithJWKS", cfg: auth.Config{HS256Secret: []byte("short"), JWKSURL: "https://idp.example/oidc/jwks"},
+			want: []string{"at least 32 bytes", "got 5"}},
+		{name: "jwksURLRelative", cfg: auth.Config{JWKSURL: "/oidc/jwks"}, want: []string{"JWKSURL"}},
+		{name: "jwksURLWithoutHost", cfg: auth.Config{JWKSURL: "https:///oidc/jwks"}, want: []string{"JWKSURL"}},
+		{name: "jwksURLNotHTTP", cfg: auth.Config{JWKSURL: "ftp://idp.example/jwks"}, want: []string{"JWKSURL"}},
+		{name: "jwksURLUnparsable", cfg: auth.Config{JWKSURL: "https://idp.example/%zz"}, want: []string{"JWKSURL"}},
+		{name: "jwksDurationsNegative", cfg: auth.Config{JWKSURL: "https://idp.example/oidc/jwks",
+			JWKSRefreshInterval: -time.Minute, JWKSMinRefetchInterval: -time.Second, JWKSTimeout: -time.Second},
+			want: []string{"JWKSRefreshInterval", "JWKSMinRefetchInterval", "JWKSTimeout"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,6 +217,18 @@ func TestNewVerifierRefusesInvalidConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNewVerifierDoesNotNeedTheProvider checks a Verifier can be built with
+// its JWKS URL unreachable: it refuses such tokens but still takes HS256 ones.
+func TestNewVerifierDoesNotNeedTheProvider(t *testing.T) {
+	t.Parallel()
+	srv := newJWKSServer(t)
+	srv.Close()
+	v := jwksVerifier(t, srv, nil, withSecret)
+	k := testKeys()
+	assertRefused(t, v, bearer(signKid(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", nested(time.Now(), nil))))
+	assertAccepted(t, v, bearer(hs256(t, nested(time.Now(), nil))))
 }
 
 // TestVerifierKeepsItsOwnSecret checks the Verifier copies the secret, so a
