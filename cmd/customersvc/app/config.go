@@ -104,7 +104,7 @@ func DefaultConfig() Config {
 		DataDir:              "./data",
 		NATSStream:           "CUSTOMER_EVENTS",
 		NATSSubjectPrefix:    "customers.events",
-		NATSDuplicateWindow:  2 * time.Hour,
+		NATSDuplicateWindow:  5 * time.Minute,
 		RelayRepublishWindow: 3 * time.Minute,
 		BrandingLogoURL:      "https://cdn.example.com/logos/org-console.png",
 		BrandingDarkLogoURL:  "https://cdn.example.com/logos/org-console-dark.png",
