@@ -1,9 +1,7 @@
 package command
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -70,50 +68,27 @@ func encodeEvents(events []domain.Event, meta commandMetadata) ([]eventstore.Eve
 	return out, nil
 }
 
-// DecodeRecorded turns a stored customer event into its domain type.
+// DecodeRecorded turns a stored customer event into its domain type, in
+// its current schema whatever version was stored.
 func DecodeRecorded(r eventstore.RecordedEvent) (domain.Event, error) {
+	m, err := decodeMetadata(r)
+	if err != nil {
+		return nil, err
+	}
+	return domain.DecodeEvent(r.Type, m.SchemaVersion, r.Data)
+}
+
+// decodeMetadata reads an event's metadata; events stored without any, or
+// without a schema version, are schema version 1.
+func decodeMetadata(r eventstore.RecordedEvent) (eventstore.Metadata, error) {
 	var m eventstore.Metadata
 	if len(r.Metadata) > 0 {
 		if err := json.Unmarshal(r.Metadata, &m); err != nil {
-			return nil, fmt.Errorf("decode metadata of %s: %w", r.ID, err)
+			return eventstore.Metadata{}, fmt.Errorf("decode metadata of %s: %w", r.ID, err)
 		}
 	}
 	if m.SchemaVersion == 0 {
 		m.SchemaVersion = 1
 	}
-	return domain.DecodeEvent(r.Type, m.SchemaVersion, r.Data)
-}
-
-// CustomerHistory reads customers' streams from the event store.
-type CustomerHistory struct {
-	store eventstore.Store
-}
-
-// NewCustomerHistory returns a reader of customer streams.
-func NewCustomerHistory(store eventstore.Store) (*CustomerHistory, error) {
-	if store == nil {
-		return nil, errors.New("command: nil event store")
-	}
-	return &CustomerHistory{store: store}, nil
-}
-
-// CustomerEvents returns the events of one customer, oldest first, or
-// domain.ErrCustomerNotFound.
-func (h *CustomerHistory) CustomerEvents(ctx context.Context, id string) ([]domain.Event, error) {
-	recorded, err := h.store.ReadStream(ctx, customerStream(id), 0, 0)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return nil, domain.ErrCustomerNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	events := make([]domain.Event, 0, len(recorded))
-	for _, r := range recorded {
-		e, err := DecodeRecorded(r)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, e)
-	}
-	return events, nil
+	return m, nil
 }

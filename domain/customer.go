@@ -61,6 +61,7 @@ func CreateCustomer(in NewCustomer) (*Customer, error) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	normalizedVAT := NormalizeVAT(in.VAT)
 	c := &Customer{version: -1}
 	c.record(CustomerCreated{
 		CustomerID:           in.ID,
@@ -69,7 +70,8 @@ func CreateCustomer(in NewCustomer) (*Customer, error) {
 		Description:          in.Description,
 		CustomData:           in.CustomData,
 		VAT:                  in.VAT,
-		NormalizedVAT:        NormalizeVAT(in.VAT),
+		NormalizedVAT:        normalizedVAT,
+		VATCountry:           VATCountry(normalizedVAT),
 		Branding:             in.Branding,
 		CreatedBy:            in.Actor,
 		CreatedAt:            in.Now.UTC(),

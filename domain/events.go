@@ -40,13 +40,17 @@ type CustomerCreated struct {
 	CustomData           json.RawMessage `json:"custom_data"`
 	VAT                  string          `json:"vat"`
 	NormalizedVAT        string          `json:"vat_normalized"`
-	Branding             Branding        `json:"branding"`
-	CreatedBy            Actor           `json:"created_by"`
-	CreatedAt            time.Time       `json:"created_at"`
+	// VATCountry is the EU member-state prefix of NormalizedVAT ("EL" for
+	// Greece), "" when it has none. Added in schema version 2.
+	VATCountry string    `json:"vat_country"`
+	Branding   Branding  `json:"branding"`
+	CreatedBy  Actor     `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // CustomerCreatedSchemaVersion is the current layout of CustomerCreated.
-const CustomerCreatedSchemaVersion = 1
+// Version 1 lacked vat_country; stored version 1 events are upcast on read.
+const CustomerCreatedSchemaVersion = 2
 
 func (CustomerCreated) EventType() string  { return EventTypeCustomerCreated }
 func (CustomerCreated) SchemaVersion() int { return CustomerCreatedSchemaVersion }

@@ -52,6 +52,18 @@ func NormalizeVAT(vat string) string {
 	return b.String()
 }
 
+// VATCountry returns the EU member-state prefix of a normalised VAT ("EL"
+// for Greece), or "" when it does not start with one.
+func VATCountry(normalizedVAT string) string {
+	if len(normalizedVAT) < 2 {
+		return ""
+	}
+	if _, ok := vatFormats[normalizedVAT[:2]]; !ok {
+		return ""
+	}
+	return normalizedVAT[:2]
+}
+
 // checkVAT returns the rule the VAT as sent breaks, or "" when it is valid.
 func checkVAT(vat string) string {
 	if strings.TrimSpace(vat) == "" {

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -13,6 +14,9 @@ import (
 type GetCustomer struct {
 	Viewer Viewer
 	ID     string
+	// AsOf, when set, asks for the customer as it was at that time: folded
+	// from the events recorded then or before. Zero asks for it as it is.
+	AsOf time.Time
 }
 
 // GetCustomerHandler answers GetCustomer with read-your-writes: a customer
@@ -31,22 +35,15 @@ func NewGetCustomerHandler(readModel ReadModel, history History) (*GetCustomerHa
 	return &GetCustomerHandler{readModel: readModel, history: history}, nil
 }
 
-// Handle returns the customer, or ErrNotFound when it does not exist or the
-// viewer may not see it.
+// Handle returns the customer, or ErrNotFound when it does not exist (at
+// AsOf, when set) or the viewer may not see it.
 func (h *GetCustomerHandler) Handle(ctx context.Context, q GetCustomer) (Customer, error) {
 	scope, ok := ScopeOf(q.Viewer)
-	if !ok {
+	id, valid := parseCustomerID(q.ID)
+	if !ok || !valid {
 		return Customer{}, ErrNotFound
 	}
-	parsed, err := uuid.Parse(q.ID)
-	if err != nil {
-		return Customer{}, ErrNotFound
-	}
-	id := parsed.String()
-	c, err := h.readModel.Customer(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		c, err = h.fromHistory(ctx, id)
-	}
+	c, err := h.find(ctx, id, q.AsOf)
 	if err != nil {
 		return Customer{}, err
 	}
@@ -54,6 +51,17 @@ func (h *GetCustomerHandler) Handle(ctx context.Context, q GetCustomer) (Custome
 		return Customer{}, ErrNotFound
 	}
 	return c, nil
+}
+
+func (h *GetCustomerHandler) find(ctx context.Context, id string, asOf time.Time) (Customer, error) {
+	if !asOf.IsZero() {
+		return h.asOf(ctx, id, asOf)
+	}
+	c, err := h.readModel.Customer(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return h.fromHistory(ctx, id)
+	}
+	return c, err
 }
 
 func (h *GetCustomerHandler) fromHistory(ctx context.Context, id string) (Customer, error) {
@@ -69,4 +77,39 @@ func (h *GetCustomerHandler) fromHistory(ctx context.Context, id string) (Custom
 		return Customer{}, ErrNotFound
 	}
 	return c, nil
+}
+
+// asOf folds the customer's events recorded at or before t. The fold stops
+// at the first event recorded later: a state is a prefix of the stream,
+// never a selection from it, even if the store's clock stepped back.
+func (h *GetCustomerHandler) asOf(ctx context.Context, id string, t time.Time) (Customer, error) {
+	recorded, err := h.history.RecordedEvents(ctx, id, 0, 0)
+	if errors.Is(err, domain.ErrCustomerNotFound) {
+		return Customer{}, ErrNotFound
+	}
+	if err != nil {
+		return Customer{}, err
+	}
+	events := make([]domain.Event, 0, len(recorded))
+	for _, r := range recorded {
+		if r.RecordedAt.After(t) {
+			break
+		}
+		events = append(events, r.Event)
+	}
+	c, ok := Fold(events)
+	if !ok {
+		return Customer{}, ErrNotFound
+	}
+	return c, nil
+}
+
+// parseCustomerID returns the canonical form of a customer ID; anything but
+// a UUID names no customer.
+func parseCustomerID(id string) (string, bool) {
+	parsed, err := uuid.Parse(id)
+	if err != nil {
+		return "", false
+	}
+	return parsed.String(), true
 }

@@ -32,8 +32,10 @@ type ReadModelWriter interface {
 }
 
 // History reads a customer's events from the event store: the source of
-// truth when the read model has not caught up yet.
+// truth when the read model has not caught up yet, and the only record of
+// what a customer was at an earlier time.
 type History interface {
 	// CustomerEvents returns the customer's events or domain.ErrCustomerNotFound.
 	CustomerEvents(ctx context.Context, id string) ([]domain.Event, error)
+	EventLog
 }

@@ -38,6 +38,7 @@ type customersAPI struct {
 	create CreateCustomerHandler
 	get    GetCustomerHandler
 	list   ListCustomersHandler
+	events ListCustomerEventsHandler // nil: the events route is not served
 	logger *slog.Logger
 	// basePath prefixes the Location header of a new customer.
 	basePath string
@@ -104,7 +105,12 @@ func isJSON(contentType string) bool {
 }
 
 func (a *customersAPI) getCustomer(c *gin.Context) {
-	customer, err := a.get.Handle(c.Request.Context(), query.GetCustomer{Viewer: viewerOf(c), ID: c.Param("id")})
+	q, err := toGetQuery(c, viewerOf(c))
+	if err != nil {
+		respondError(c, a.logger, err)
+		return
+	}
+	customer, err := a.get.Handle(c.Request.Context(), q)
 	if err != nil {
 		respondError(c, a.logger, err)
 		return

@@ -17,6 +17,9 @@ type Deps struct {
 	CreateCustomer CreateCustomerHandler
 	GetCustomer    GetCustomerHandler
 	ListCustomers  ListCustomersHandler
+	// ListCustomerEvents serves GET /customers/{id}/events. It is optional:
+	// without it that route is unknown (404).
+	ListCustomerEvents ListCustomerEventsHandler
 	// Checks are the readiness checks by part name (event_store, broker,
 	// read_model).
 	Checks map[string]func(context.Context) error
@@ -59,12 +62,15 @@ func NewHandler(d Deps) (http.Handler, error) {
 
 	for _, base := range []string{"/customers", "/api/customers"} {
 		api := &customersAPI{create: d.CreateCustomer, get: d.GetCustomer, list: d.ListCustomers,
-			logger: d.Logger, basePath: base}
+			events: d.ListCustomerEvents, logger: d.Logger, basePath: base}
 		g := r.Group(base, authenticate(d.Verifier, d.Logger))
 		g.POST("", authorize(command.AuthorizeCreateCustomer, d.Logger), api.createCustomer)
 		reads := authorize(command.AuthorizeReadCustomers, d.Logger)
 		g.GET("", reads, api.listCustomers)
 		g.GET("/:id", reads, api.getCustomer)
+		if api.events != nil {
+			g.GET("/:id/events", reads, api.listCustomerEvents)
+		}
 	}
 	return r, nil
 }
