@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,18 +88,21 @@ func newLoader(cfg loadConfig) (*loader, error) {
 	return l, nil
 }
 
-// body returns a unique valid customer: the VAT is unique per run.
+// body returns a unique valid customer: the VAT is unique per run. It is
+// built by appending, not by encoding a map, to leave the CPU to the service.
 func (l *loader) body() (name string, body []byte) {
 	n := l.seq.Add(1)
-	name = fmt.Sprintf("Loadgen %s %d", l.runID, n)
+	name = "Loadgen " + l.runID + " " + strconv.FormatInt(n, 10)
 	vat := fmt.Sprintf("IT%s%05d", l.runID, n%100_000)
 	if n >= 100_000 {
-		vat = fmt.Sprintf("LG%s%010d", l.runID, n)
+		vat = "LG" + l.runID + strconv.FormatInt(n, 10)
 	}
-	body, _ = json.Marshal(map[string]any{
-		"name": name, "description": "created by loadgen",
-		"custom_data": map[string]any{"vat": vat, "email": "load@example.com", "region": "Italy"},
-	})
+	body = make([]byte, 0, 192)
+	body = append(body, `{"name":"`...)
+	body = append(body, name...)
+	body = append(body, `","description":"created by loadgen","custom_data":{"vat":"`...)
+	body = append(body, vat...)
+	body = append(body, `","email":"load@example.com","region":"Italy"}}`...)
 	return name, body
 }
 
