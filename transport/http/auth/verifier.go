@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -36,6 +37,9 @@ type Verifier struct {
 	secret []byte  // nil when HS256 is off
 	keys   *keySet // nil when JWKS is off
 	parser *jwt.Parser
+	cache  *verifiedCache
+	now    func() time.Time
+	leeway time.Duration
 }
 
 // NewVerifier returns a Verifier for cfg, or cfg's problems. It does not
@@ -46,7 +50,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	v := &Verifier{}
+	v := &Verifier{cache: newVerifiedCache(), now: cfg.now, leeway: cfg.Leeway}
 	// Only the configured kinds of key are accepted, so an RS256 token never
 	// meets the secret and an HS256 token never meets a public key.
 	var algs []string
@@ -100,6 +104,10 @@ func (v *Verifier) Verify(authorizationHeader string) (command.Actor, error) {
 	if err != nil {
 		return command.Actor{}, err
 	}
+	now := v.now()
+	if actor, ok := v.cache.get(raw, now); ok {
+		return actor, nil
+	}
 	var claims tokenClaims
 	if _, err := v.parser.ParseWithClaims(raw, &claims, v.key); err != nil {
 		return command.Actor{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
@@ -108,7 +116,27 @@ func (v *Verifier) Verify(authorizationHeader string) (command.Actor, error) {
 	if err != nil {
 		return command.Actor{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	v.cache.put(raw, cachedActor{actor: actor, notBefore: v.notBefore(claims), validUntil: v.validUntil(claims, now)})
 	return actor, nil
+}
+
+// validUntil is when a cached verification stops counting: at exp (with
+// the leeway the parser allows) or after cacheTTL, whichever is first.
+func (v *Verifier) validUntil(c tokenClaims, now time.Time) time.Time {
+	until := now.Add(cacheTTL)
+	if c.ExpiresAt != nil {
+		if exp := c.ExpiresAt.Add(v.leeway); exp.Before(until) {
+			until = exp
+		}
+	}
+	return until
+}
+
+func (v *Verifier) notBefore(c tokenClaims) time.Time {
+	if c.NotBefore == nil {
+		return time.Time{}
+	}
+	return c.NotBefore.Add(-v.leeway)
 }
 
 // key picks the key by the token's alg. WithValidMethods already refuses
