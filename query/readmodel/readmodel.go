@@ -23,6 +23,7 @@ import (
 // writer connection, a pool of readers (WAL lets readers and the writer
 // run together).
 type Store struct {
+	path   string
 	write  *sql.DB
 	read   *sql.DB
 	upsert *sql.Stmt // prepared once on the writer
@@ -35,35 +36,6 @@ var (
 	_ query.ReadModel       = (*Store)(nil)
 	_ query.ReadModelWriter = (*Store)(nil)
 )
-
-const schema = `
-CREATE TABLE IF NOT EXISTS customers (
-	id             TEXT PRIMARY KEY,
-	parent_org_id  TEXT NOT NULL,
-	name           TEXT NOT NULL,
-	name_key       TEXT NOT NULL,
-	description    TEXT NOT NULL,
-	custom_data    TEXT NOT NULL,
-	vat            TEXT NOT NULL,
-	vat_normalized TEXT NOT NULL,
-	logo_url       TEXT NOT NULL,
-	dark_logo_url  TEXT NOT NULL,
-	created_at     INTEGER NOT NULL,
-	updated_at     INTEGER NOT NULL,
-	version        INTEGER NOT NULL,
-	search_text    TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS customers_parent_created ON customers(parent_org_id, created_at, id);
-CREATE INDEX IF NOT EXISTS customers_parent_name ON customers(parent_org_id, name_key, id);
-CREATE INDEX IF NOT EXISTS customers_parent_updated ON customers(parent_org_id, updated_at, id);
-CREATE INDEX IF NOT EXISTS customers_created ON customers(created_at, id);
-CREATE INDEX IF NOT EXISTS customers_name ON customers(name_key, id);
-CREATE INDEX IF NOT EXISTS customers_updated ON customers(updated_at, id);
-CREATE TABLE IF NOT EXISTS checkpoints (
-	projection TEXT PRIMARY KEY,
-	position   INTEGER NOT NULL
-) WITHOUT ROWID;
-`
 
 // Open opens (creating if needed) the read model in the file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -81,9 +53,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open read model: %w", err)
 	}
 	write.SetMaxOpenConns(1)
-	if _, err := write.ExecContext(ctx, schema); err != nil {
+	if err := CreateSchema(ctx, write); err != nil {
 		write.Close()
-		return nil, fmt.Errorf("create read model schema: %w", err)
+		return nil, err
 	}
 	upsert, err := write.PrepareContext(ctx, upsertCustomer)
 	if err != nil {
@@ -101,8 +73,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, read.Close(), write.Close())
 	}
-	return &Store{write: write, read: read, upsert: upsert, checkpointer: cp}, nil
+	return &Store{path: path, write: write, read: read, upsert: upsert, checkpointer: cp}, nil
 }
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }
 
 // Ping reports whether the read model answers.
 func (s *Store) Ping(ctx context.Context) error {

@@ -6,14 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/customersvc/customersvc/query"
 )
 
-const upsertCustomer = `
+// upsertInto, upsertRow and upsertOnConflict make the upsert of customers:
+// one row for the live store, many rows per statement for the Loader.
+const (
+	upsertInto = `
 INSERT INTO customers (id, parent_org_id, name, name_key, description, custom_data,
 	vat, vat_normalized, logo_url, dark_logo_url, created_at, updated_at, version, search_text)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES `
+	upsertRow        = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	upsertOnConflict = `
 ON CONFLICT(id) DO UPDATE SET
 	parent_org_id = excluded.parent_org_id, name = excluded.name, name_key = excluded.name_key,
 	description = excluded.description, custom_data = excluded.custom_data, vat = excluded.vat,
@@ -21,6 +28,28 @@ ON CONFLICT(id) DO UPDATE SET
 	dark_logo_url = excluded.dark_logo_url, created_at = excluded.created_at,
 	updated_at = excluded.updated_at, version = excluded.version, search_text = excluded.search_text
 WHERE excluded.version > customers.version`
+	upsertCustomer = upsertInto + upsertRow + upsertOnConflict
+	// rowColumns is how many values one row binds.
+	rowColumns = 14
+)
+
+// upsertCustomers upserts n rows in one statement.
+func upsertCustomers(n int) string {
+	return upsertInto + upsertRow + strings.Repeat(", "+upsertRow, n-1) + upsertOnConflict
+}
+
+// rowValues are the values a customer's row binds, in upsertRow's order.
+// The live store and the Loader both write rows from them, so a row is the
+// same whichever wrote it. search_text and name_key are lower-cased with
+// Go's Unicode rules, since SQLite's own lower() knows only ASCII.
+func rowValues(c query.Customer) [rowColumns]any {
+	nameKey, search := searchKeys(c)
+	return [rowColumns]any{
+		c.ID, c.ParentOrganizationID, c.Name, nameKey, c.Description, string(c.CustomData),
+		c.VAT, c.NormalizedVAT, c.Branding.LogoURL, c.Branding.DarkLogoURL,
+		c.CreatedAt.UnixNano(), c.UpdatedAt.UnixNano(), c.Version, search,
+	}
+}
 
 const saveCheckpoint = `
 INSERT INTO checkpoints (projection, position) VALUES (?, ?)
@@ -55,10 +84,8 @@ func (s *Store) SaveCustomers(ctx context.Context, customers []query.Customer, p
 }
 
 func upsert(ctx context.Context, stmt *sql.Stmt, c query.Customer) (int, error) {
-	res, err := stmt.ExecContext(ctx,
-		c.ID, c.ParentOrganizationID, c.Name, strings.ToLower(c.Name), c.Description, string(c.CustomData),
-		c.VAT, c.NormalizedVAT, c.Branding.LogoURL, c.Branding.DarkLogoURL,
-		c.CreatedAt.UnixNano(), c.UpdatedAt.UnixNano(), c.Version, searchText(c))
+	values := rowValues(c)
+	res, err := stmt.ExecContext(ctx, values[:]...)
 	if err != nil {
 		return 0, err
 	}
@@ -66,16 +93,57 @@ func upsert(ctx context.Context, stmt *sql.Stmt, c query.Customer) (int, error) 
 	return int(n), err
 }
 
-// searchText is what a search matches: lower-cased with Go's Unicode rules,
-// since SQLite's own lower() knows only ASCII.
-func searchText(c query.Customer) string {
-	return strings.ToLower(c.Name + "\x00" + c.Description + "\x00" + c.VAT + "\x00" + c.NormalizedVAT)
+// searchKeys returns the name sort key, strings.ToLower(c.Name), and the
+// search text, what a search matches:
+//
+//	strings.ToLower(c.Name + "\x00" + c.Description + "\x00" + c.VAT + "\x00" + c.NormalizedVAT)
+//
+// built in one allocation that both share. Lower-casing goes rune by rune,
+// so the name's part of the text is its key.
+func searchKeys(c query.Customer) (nameKey, search string) {
+	var b strings.Builder
+	b.Grow(len(c.Name) + len(c.Description) + len(c.VAT) + len(c.NormalizedVAT) + 3)
+	writeLower(&b, c.Name)
+	n := b.Len()
+	for _, s := range []string{c.Description, c.VAT, c.NormalizedVAT} {
+		b.WriteByte(0)
+		writeLower(&b, s)
+	}
+	search = b.String()
+	return search[:n], search
+}
+
+// writeLower writes strings.ToLower(s): strings.Map(unicode.ToLower, s),
+// which writes each byte of invalid UTF-8 as U+FFFD.
+func writeLower(b *strings.Builder, s string) {
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] < utf8.RuneSelf && (s[j] < 'A' || s[j] > 'Z') {
+			j++
+		}
+		b.WriteString(s[i:j]) // a run that stays as it is
+		if j == len(s) {
+			return
+		}
+		if c := s[j]; c < utf8.RuneSelf {
+			b.WriteByte(c + 'a' - 'A')
+			i = j + 1
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[j:])
+		b.WriteRune(unicode.ToLower(r))
+		i = j + size
+	}
 }
 
 // Checkpoint implements query.ReadModelWriter.
 func (s *Store) Checkpoint(ctx context.Context, projection string) (uint64, error) {
+	return readCheckpoint(ctx, s.read, projection)
+}
+
+func readCheckpoint(ctx context.Context, db *sql.DB, projection string) (uint64, error) {
 	var pos int64
-	err := s.read.QueryRowContext(ctx, `SELECT position FROM checkpoints WHERE projection = ?`, projection).Scan(&pos)
+	err := db.QueryRowContext(ctx, `SELECT position FROM checkpoints WHERE projection = ?`, projection).Scan(&pos)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

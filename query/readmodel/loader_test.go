@@ -1,0 +1,120 @@
+package readmodel_test
+
+import (
+	"database/sql"
+	"reflect"
+	"testing"
+
+	"github.com/customersvc/customersvc/query"
+	"github.com/customersvc/customersvc/query/readmodel"
+)
+
+// TestLoaderWritesStoreRows: what a Loader writes, in bulk, and then
+// finishes, is what Store.SaveCustomers writes, batch by batch: the same
+// rows, checkpoint and schema.
+func TestLoaderWritesStoreRows(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	all := customers(1000, "Load")
+	// A newer version of some customers, and a stale one, later in the log.
+	newer := customers(10, "Renamed")
+	for i := range newer {
+		newer[i].Version = 1
+	}
+	stale := customers(1, "Stale")
+	// The same customers twice within one many-row statement.
+	twice := append(versioned(customers(16, "Four"), 4), versioned(customers(16, "Five"), 5)...)
+	twice = append(twice, versioned(customers(16, "Three"), 3)...)
+	batches := []readmodel.Batch{{all[:400], 10}, {all[400:], 20}, {newer, 30}, {stale, 40}, {twice, 50}}
+
+	storePath, loaderPath := tempPath(t), tempPath(t)
+	store := openStore(t, storePath)
+	for _, b := range batches {
+		if _, err := store.SaveCustomers(ctx, b.Customers, "customers", b.Position); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	l, err := readmodel.OpenLoader(ctx, loaderPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var commits []uint64
+	seq := func(yield func(readmodel.Batch) bool) {
+		for _, b := range batches {
+			if !yield(b) {
+				return
+			}
+		}
+	}
+	err = l.Load(ctx, "customers", seq, readmodel.LoadOptions{CommitEvery: 500, Committed: func(p uint64, _ int) { commits = append(commits, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(commits, []uint64{20, 50}) {
+		t.Fatalf("commits at %v, want [20 50]", commits)
+	}
+	if err := l.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name`,
+		`SELECT * FROM customers ORDER BY id`,
+		`SELECT * FROM checkpoints ORDER BY projection`,
+		`PRAGMA journal_mode`,
+	} {
+		if want, got := rows(t, storePath, q), rows(t, loaderPath, q); !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s:\nstore  %v\nloader %v", q, want, got)
+		}
+	}
+	reopened := openStore(t, loaderPath)
+	defer reopened.Close()
+	c, err := reopened.Customer(ctx, "c-00003")
+	if err != nil || c.Name != "Five 3 ÄÖÜ İ K" || c.Version != 5 {
+		t.Fatalf("customer %+v, %v", c, err)
+	}
+	if _, total, err := reopened.Customers(ctx, query.ListQuery{Scope: query.Scope{All: true}, Search: "five 3 äöü i k", Limit: 1}); err != nil || total != 1 {
+		t.Fatalf("search: %d, %v", total, err)
+	}
+}
+
+func rows(t *testing.T, path, q string) [][]any {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cols, _ := r.Columns()
+	var out [][]any
+	for r.Next() {
+		row := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range row {
+			ptrs[i] = &row[i]
+		}
+		if err := r.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func versioned(cs []query.Customer, version int64) []query.Customer {
+	for i := range cs {
+		cs[i].Version = version
+	}
+	return cs
+}

@@ -1,0 +1,152 @@
+package readmodel_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/customersvc/customersvc/query"
+	"github.com/customersvc/customersvc/query/readmodel"
+)
+
+// TestSwappableSwapUnderReads: readers never fail across a swap, each sees
+// the old store and then the new one, never back, and the old store is
+// closed once they are done with it.
+func TestSwappableSwapUnderReads(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	old, next := openStore(t, tempPath(t)), openStore(t, tempPath(t))
+	for _, s := range []struct {
+		store *readmodel.Store
+		name  string
+	}{{old, "Old"}, {next, "New"}} {
+		if _, err := s.store.SaveCustomers(ctx, customers(50, s.name), "customers", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, err := readmodel.NewSwappable(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+
+	var swapped atomic.Bool
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { readUntil(t, live, stop, &swapped) })
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := live.Swap(next); err != nil {
+		t.Fatal(err)
+	}
+	swapped.Store(true)
+	time.Sleep(20 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if err := old.Ping(ctx); err == nil {
+		t.Fatal("the old store still answers after the swap")
+	}
+}
+
+// readUntil reads until stop and checks what it sees: "Old" until the
+// swap, "New" after it returned, and never "Old" after "New".
+func readUntil(t *testing.T, live *readmodel.Swappable, stop <-chan struct{}, swapped *atomic.Bool) {
+	sawNew := false
+	for {
+		select {
+		case <-stop:
+			if !sawNew {
+				t.Error("a reader never saw the new store")
+			}
+			return
+		default:
+		}
+		after := swapped.Load()
+		c, err := live.Customer(context.Background(), "c-00007")
+		if err != nil {
+			t.Errorf("Customer: %v", err)
+			return
+		}
+		page, total, err := live.Customers(context.Background(), query.ListQuery{Scope: query.Scope{All: true}, Search: "äöü", Limit: 5})
+		if err != nil || total != 50 || len(page) != 5 {
+			t.Errorf("Customers: %d of %d, %v", len(page), total, err)
+			return
+		}
+		isNew := c.Name[:3] == "New"
+		if (sawNew || after) && !isNew {
+			t.Errorf("read %q after the new store served", c.Name)
+			return
+		}
+		sawNew = sawNew || isNew
+	}
+}
+
+// TestSwappablePauseWrites: a paused read model holds writers back until
+// resumed, and lets readers through.
+func TestSwappablePauseWrites(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	live, err := readmodel.NewSwappable(openStore(t, tempPath(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	resume, err := live.PauseWrites(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := make(chan error, 1)
+	go func() {
+		_, err := live.SaveCustomers(context.Background(), customers(1, "Paused"), "customers", 7)
+		saved <- err
+	}()
+	select {
+	case err := <-saved:
+		t.Fatalf("SaveCustomers returned while writes were paused: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if n, err := live.Checkpoint(ctx, "customers"); err != nil || n != 0 {
+		t.Fatalf("checkpoint %d, %v while paused; want 0", n, err)
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if _, err := live.PauseWrites(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second pause: %v, want to wait for the first", err)
+	}
+	resume()
+	resume() // harmless
+	if err := <-saved; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := live.Checkpoint(ctx, "customers"); err != nil || n != 7 {
+		t.Fatalf("checkpoint %d, %v after resuming; want 7", n, err)
+	}
+}
+
+func TestSwappableClosed(t *testing.T) {
+	t.Parallel()
+	live, err := readmodel.NewSwappable(openStore(t, tempPath(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := live.Customer(t.Context(), "x"); !errors.Is(err, readmodel.ErrClosed) {
+		t.Fatalf("Customer after Close: %v, want ErrClosed", err)
+	}
+	next := openStore(t, tempPath(t))
+	if err := live.Swap(next); !errors.Is(err, readmodel.ErrClosed) {
+		t.Fatalf("Swap after Close: %v, want ErrClosed", err)
+	}
+	if err := next.Ping(t.Context()); err == nil {
+		t.Fatal("Swap after Close left the new store open")
+	}
+}
