@@ -22,6 +22,8 @@ func main() {
 		err = app.TokenCommand(os.Args[2:], os.Getenv, os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "deadletters":
 		err = app.DeadLettersCommand(ctx, os.Args[2:], os.Getenv, os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "projections":
+		err = app.ProjectionsCommand(ctx, os.Args[2:], os.Getenv, os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "serve":
 		err = app.Run(ctx, os.Args[2:], os.Getenv, os.Stderr)
 	default:

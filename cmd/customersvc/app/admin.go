@@ -18,12 +18,16 @@ import (
 //	GET  /admin/deadletters                 parked events
 //	POST /admin/deadletters/{seq}/replay    publish one again
 //	POST /admin/deadletters/replay          publish all again
+//	GET  /admin/projections                 checkpoints, log head, lag
+//	POST /admin/projections/{name}/rebuild  rebuild into a copy, switch over
 //	GET  /debug/pprof/...                   the profiler
 func (s *Service) serveAdmin() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/deadletters", s.listDeadLetters)
 	mux.HandleFunc("POST /admin/deadletters/{seq}/replay", s.replayDeadLetter)
 	mux.HandleFunc("POST /admin/deadletters/replay", s.replayAllDeadLetters)
+	mux.HandleFunc("GET /admin/projections", s.listProjections)
+	mux.HandleFunc("POST /admin/projections/{name}/rebuild", s.rebuildProjection)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

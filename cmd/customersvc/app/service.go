@@ -24,7 +24,7 @@ type Service struct {
 	logger *slog.Logger
 
 	store       eventstore.Store
-	readModel   *readmodel.Store
+	readModel   *readmodel.Swappable // a rebuilt copy can take over while serving
 	broker      *broker
 	relay       *projections.Relay
 	projector   *projections.CustomersProjector

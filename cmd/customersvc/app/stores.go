@@ -23,12 +23,16 @@ func (s *Service) openStores(ctx context.Context) error {
 	s.store = store
 	s.onClose(store.Close)
 
-	rm, err := readmodel.Open(ctx, s.path("readmodel.db"))
+	rm, err := readmodel.OpenCurrent(ctx, s.cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("read model: %w", err)
 	}
-	s.readModel = rm
-	s.onClose(rm.Close)
+	swappable, err := readmodel.NewSwappable(rm)
+	if err != nil {
+		return errors.Join(err, rm.Close())
+	}
+	s.readModel = swappable
+	s.onClose(swappable.Close)
 	return nil
 }
 
