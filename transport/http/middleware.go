@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -44,7 +45,7 @@ func recoverPanics(logger *slog.Logger) gin.HandlerFunc {
 					panic(p)
 				}
 				logger.Error("panic serving request", "panic", p, "path", c.Request.URL.Path,
-					"request_id", c.GetString(requestIDKey), "stack", string(stack()))
+					"request_id", c.GetString(requestIDKey), "stack", string(debug.Stack()))
 				if !c.Writer.Written() {
 					respondError(c, logger, errors.New("panic"))
 				}

@@ -1,5 +1,0 @@
-package http
-
-import "runtime/debug"
-
-func stack() []byte { return debug.Stack() }
