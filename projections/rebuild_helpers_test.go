@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -286,5 +285,3 @@ func encodeMeta(m eventstore.Metadata, version int) []byte {
 	b, _ := json.Marshal(m)
 	return b
 }
-
-func readModelPath(t testing.TB, name string) string { return filepath.Join(t.TempDir(), name) }

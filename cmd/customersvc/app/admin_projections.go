@@ -5,15 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/customersvc/customersvc/projections"
 	"github.com/customersvc/customersvc/query/readmodel"
 )
-
-// rebuildLock lets one rebuild run at a time.
-var rebuildLock sync.Mutex
 
 func (s *Service) listProjections(w http.ResponseWriter, r *http.Request) {
 	statuses, err := projections.Status(r.Context(), s.store, s.readModel)
@@ -33,11 +29,11 @@ func (s *Service) rebuildProjection(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, fmt.Errorf("no projection %q", name))
 		return
 	}
-	if !rebuildLock.TryLock() {
+	if !s.rebuilding.TryLock() {
 		adminError(w, http.StatusConflict, errors.New("a rebuild is already running"))
 		return
 	}
-	defer rebuildLock.Unlock()
+	defer s.rebuilding.Unlock()
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)

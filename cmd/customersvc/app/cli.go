@@ -17,8 +17,7 @@ import (
 // it asks the running service's admin API (ADMIN_ADDR) for the parked
 // events, or to publish them again once the cause is fixed.
 func DeadLettersCommand(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
-	fs := flag.NewFlagSet("customersvc deadletters", flag.ContinueOnError)
-	admin := fs.String("admin-addr", orDefault(getenv("ADMIN_ADDR"), DefaultConfig().AdminAddr), "the service's admin address")
+	fs, admin := adminFlagSet("customersvc deadletters", getenv)
 	all := fs.Bool("all", false, "with replay: replay every parked event")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if len(args) == 0 {
@@ -65,6 +64,14 @@ func DeadLettersCommand(ctx context.Context, args []string, getenv func(string) 
 		return err
 	}
 	return errors.New("usage: customersvc deadletters list|replay <sequence>|replay --all")
+}
+
+// adminFlagSet is the flag set of a CLI command that talks to the admin API,
+// with its --admin-addr flag (default ADMIN_ADDR, else the service's default).
+func adminFlagSet(name string, getenv func(string) string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	admin := fs.String("admin-addr", orDefault(getenv("ADMIN_ADDR"), DefaultConfig().AdminAddr), "the service's admin address")
+	return fs, admin
 }
 
 // adminCall sends one request to the admin API and decodes the answer.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,8 +22,7 @@ import (
 // prints a line per report. Interrupting it (Ctrl-C) stops the rebuild;
 // running it again resumes where it stopped.
 func ProjectionsCommand(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
-	fs := flag.NewFlagSet("customersvc projections", flag.ContinueOnError)
-	admin := fs.String("admin-addr", orDefault(getenv("ADMIN_ADDR"), DefaultConfig().AdminAddr), "the service's admin address")
+	fs, admin := adminFlagSet("customersvc projections", getenv)
 	usage := errors.New("usage: customersvc projections list | rebuild <name>")
 	if len(args) == 0 {
 		return usage

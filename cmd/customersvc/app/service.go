@@ -35,6 +35,8 @@ type Service struct {
 	adminListener net.Listener
 	server        *http.Server
 
+	rebuilding sync.Mutex // one projection rebuild at a time
+
 	background context.CancelFunc
 	wg         sync.WaitGroup
 	closers    []func() error // run in reverse order at shutdown
