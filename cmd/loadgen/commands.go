@@ -28,6 +28,7 @@ func runOnce(ctx context.Context, args []string) error {
 	c := fs.Int("c", 64, "concurrent clients")
 	d := fs.Duration("d", 30*time.Second, "duration")
 	orgs := fs.Int("orgs", 16, "parent organizations to spread the creates over")
+	rate := fs.Float64("rate", 0, "creates per second across all clients; 0: as fast as the clients go")
 	out := fs.String("json", "", "also write the result as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -36,7 +37,7 @@ func runOnce(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := newLoader(loadConfig{URL: strings.TrimRight(*u, "/"), Secret: key, Concurrency: *c, Duration: *d, Orgs: *orgs})
+	l, err := newLoader(loadConfig{URL: strings.TrimRight(*u, "/"), Secret: key, Concurrency: *c, Duration: *d, Orgs: *orgs, Rate: *rate})
 	if err != nil {
 		return err
 	}

@@ -23,11 +23,17 @@ type loadConfig struct {
 	Concurrency int
 	Duration    time.Duration
 	Orgs        int // parent organizations the creates are spread over
+	// Rate, when above zero, paces the creates to this many a second across
+	// all clients, and each latency counts from when its request was due,
+	// so a service falling behind shows as growing latencies rather than
+	// as fewer requests sent.
+	Rate float64
 }
 
 // Result is what one run measured; it is also the JSON written per run.
 type Result struct {
 	Concurrency     int            `json:"concurrency"`
+	TargetRate      float64        `json:"target_rate,omitempty"`
 	DurationSeconds float64        `json:"duration_seconds"`
 	Requests        int64          `json:"requests"`
 	Created         int64          `json:"created"`
@@ -134,8 +140,19 @@ func (l *loader) run(ctx context.Context) Result {
 		requests  atomic.Int64
 		created   atomic.Int64
 		wg        sync.WaitGroup
+		paced     atomic.Int64
 	)
 	start := time.Now()
+	// due returns when the next request is due: now without a rate.
+	due := func() time.Time {
+		if l.cfg.Rate <= 0 {
+			return time.Now()
+		}
+		n := paced.Add(1) - 1
+		at := start.Add(time.Duration(float64(n) / l.cfg.Rate * float64(time.Second)))
+		sleep(ctx, time.Until(at))
+		return at
+	}
 	for w := range l.cfg.Concurrency {
 		wg.Add(1)
 		go func() {
@@ -144,8 +161,11 @@ func (l *loader) run(ctx context.Context) Result {
 			local := make([]time.Duration, 0, 1<<14)
 			localErr := map[string]int{}
 			for ctx.Err() == nil {
+				t0 := due()
+				if ctx.Err() != nil {
+					break
+				}
 				_, body := l.body()
-				t0 := time.Now()
 				status, err := l.post(ctx, tok, body)
 				if ctx.Err() != nil {
 					break // cut off by the end of the run, not an answer
@@ -174,6 +194,7 @@ func (l *loader) run(ctx context.Context) Result {
 	elapsed := time.Since(start)
 	return Result{
 		Concurrency:     l.cfg.Concurrency,
+		TargetRate:      l.cfg.Rate,
 		DurationSeconds: elapsed.Seconds(),
 		Requests:        requests.Load(),
 		Created:         created.Load(),
