@@ -28,6 +28,12 @@ func (EventMarshaler) Unmarshal(msg *message.Message, v any) error {
 	if err != nil {
 		return fmt.Errorf("%w: bad %s %q", ErrPoison, HeaderSchemaVersion, msg.Metadata.Get(HeaderSchemaVersion))
 	}
+	if target, ok := v.(*domain.CustomerCreated); ok && eventType == domain.EventTypeCustomerCreated {
+		if created, ok := fastCustomerCreated(msg.Payload, version); ok {
+			*target = created
+			return nil
+		}
+	}
 	event, err := domain.DecodeEvent(eventType, version, msg.Payload)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPoison, err)

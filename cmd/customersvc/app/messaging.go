@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
@@ -140,9 +138,7 @@ func (s *Service) startProjectors(ctx context.Context) error {
 	s.projector = projector
 	s.goBackground("customers projector", ctx, projector.Run)
 
-	// Watermill reports every handler start and stop at info; keep those
-	// for debugging.
-	wmLogger := watermill.NewSlogLoggerWithLevelMapping(s.logger, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
+	wmLogger := watermillLogger{logger: s.logger}
 	router, err := message.NewRouter(message.RouterConfig{}, wmLogger)
 	if err != nil {
 		return err
