@@ -9,8 +9,9 @@
 //
 // Group commit: every Append is handed to one writer goroutine. The writer
 // takes the first waiting append and all others waiting at that moment (up to
-// Config.MaxBatch), runs them in one transaction and commits them with one
-// fsync, then answers each append on its own. The appends of a batch stay
+// Config.MaxBatch) and, while appends come concurrently, those arriving
+// within Config.CommitDelay; it runs them in one transaction and commits
+// them with one fsync, then answers each append on its own. The appends of a batch stay
 // independent: each has its own expected-revision check and its own outcome,
 // so one append's WrongExpectedVersionError does not fail the others, and
 // appends to the same stream in one batch see each other in arrival order.

@@ -59,6 +59,9 @@ func (s *Store) runWriter(w *writer) {
 	defer close(s.done)
 	defer w.close()
 	batch := make([]*appendRequest, 0, s.cfg.MaxBatch)
+	delay := time.NewTimer(time.Hour)
+	delay.Stop()
+	concurrent := false // the previous batch held more than one append
 	for {
 		select {
 		case req := <-s.requests:
@@ -67,6 +70,10 @@ func (s *Store) runWriter(w *writer) {
 			return
 		}
 		batch = s.gather(batch)
+		if concurrent && s.cfg.CommitDelay > 0 && len(batch) < s.cfg.MaxBatch {
+			batch = s.await(batch, delay)
+		}
+		concurrent = len(batch) > 1
 		if w.commit(batch) {
 			s.commits.broadcast()
 		}
@@ -75,15 +82,31 @@ func (s *Store) runWriter(w *writer) {
 	}
 }
 
-// gather adds the appends already waiting, without waiting for more: a
-// batch grows only while the previous commit's fsync kept the writer busy,
-// so a lone append is not delayed.
+// gather adds the appends already waiting, without waiting for more.
 func (s *Store) gather(batch []*appendRequest) []*appendRequest {
 	for len(batch) < s.cfg.MaxBatch {
 		select {
 		case req := <-s.requests:
 			batch = append(batch, req)
 		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// await adds the appends arriving within CommitDelay, until the batch is
+// full or the store closes. It leaves timer stopped.
+func (s *Store) await(batch []*appendRequest, timer *time.Timer) []*appendRequest {
+	timer.Reset(s.cfg.CommitDelay)
+	defer timer.Stop()
+	for len(batch) < s.cfg.MaxBatch {
+		select {
+		case req := <-s.requests:
+			batch = append(batch, req)
+		case <-timer.C:
+			return batch
+		case <-s.closing:
 			return batch
 		}
 	}
