@@ -7,8 +7,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,6 +114,25 @@ func (l *loader) body() (name string, body []byte) {
 	return name, body
 }
 
+// newPoster returns a load client's connection: its own raw keep-alive
+// connection for a plain http:// service, the shared net/http client
+// otherwise.
+func (l *loader) newPoster() poster {
+	if u, err := url.Parse(l.cfg.URL); err == nil && u.Scheme == "http" && u.Host != "" {
+		return newRawClient(u, strings.TrimRight(u.Path, "/")+"/customers", l.client.Timeout)
+	}
+	return netPoster{l}
+}
+
+// netPoster posts through the loader's net/http client.
+type netPoster struct{ l *loader }
+
+func (p netPoster) post(ctx context.Context, tok string, body []byte) (int, error) {
+	return p.l.post(ctx, tok, body)
+}
+
+func (netPoster) close() {}
+
 func (l *loader) post(ctx context.Context, tok string, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, "POST", l.cfg.URL+"/customers", bytes.NewReader(body))
 	if err != nil {
@@ -131,7 +152,8 @@ func (l *loader) post(ctx context.Context, tok string, body []byte) (int, error)
 // run sends load until the duration passes, with a prober measuring the
 // projection lag beside it.
 func (l *loader) run(ctx context.Context) Result {
-	ctx, cancel := context.WithTimeout(ctx, l.cfg.Duration)
+	end := time.Now().Add(l.cfg.Duration)
+	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	var (
 		mu        sync.Mutex
@@ -158,6 +180,8 @@ func (l *loader) run(ctx context.Context) Result {
 		go func() {
 			defer wg.Done()
 			tok := l.tokens[w%len(l.tokens)]
+			client := l.newPoster()
+			defer client.close()
 			local := make([]time.Duration, 0, 1<<14)
 			localErr := map[string]int{}
 			for ctx.Err() == nil {
@@ -166,9 +190,12 @@ func (l *loader) run(ctx context.Context) Result {
 					break
 				}
 				_, body := l.body()
-				status, err := l.post(ctx, tok, body)
-				if ctx.Err() != nil {
-					break // cut off by the end of the run, not an answer
+				status, err := client.post(ctx, tok, body)
+				if ctx.Err() != nil || !time.Now().Before(end) {
+					// Cut off by the end of the run, not an answer: the
+					// connection's deadline can pass a moment before the
+					// context says so.
+					break
 				}
 				requests.Add(1)
 				switch {

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// poster sends one create and returns the response's status.
+type poster interface {
+	post(ctx context.Context, tok string, body []byte) (int, error)
+	close()
+}
+
+// rawClient is one load client's keep-alive HTTP/1.1 connection to a plain
+// http:// service. It writes each request and reads its response on the
+// caller's goroutine: net/http's client runs two goroutines per connection
+// and hands every request and response between three, which on a 2-core
+// machine shared with the service took CPU the service could have used.
+// It speaks only what a create needs: one request at a time, responses
+// framed by Content-Length or chunked, and a new connection after an error
+// or a "Connection: close".
+type rawClient struct {
+	addr    string // host:port
+	host    string // the Host header
+	path    string // the create path
+	timeout time.Duration
+
+	conn net.Conn
+	r    *bufio.Reader
+	req  []byte
+}
+
+func newRawClient(base *url.URL, path string, timeout time.Duration) *rawClient {
+	addr := base.Host
+	if base.Port() == "" {
+		addr = net.JoinHostPort(base.Hostname(), "80")
+	}
+	return &rawClient{addr: addr, host: base.Host, path: path, timeout: timeout}
+}
+
+func (c *rawClient) post(ctx context.Context, tok string, body []byte) (int, error) {
+	if c.conn == nil {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", c.addr)
+		if err != nil {
+			return 0, err
+		}
+		c.conn, c.r = conn, bufio.NewReaderSize(conn, 8<<10)
+	}
+	deadline := time.Now().Add(c.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = c.conn.SetDeadline(deadline)
+	c.req = append(c.req[:0], "POST "...)
+	c.req = append(c.req, c.path...)
+	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
+	c.req = append(c.req, c.host...)
+	c.req = append(c.req, "\r\nAuthorization: Bearer "...)
+	c.req = append(c.req, tok...)
+	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
+	c.req = append(c.req, "\r\n\r\n"...)
+	c.req = append(c.req, body...)
+	if _, err := c.conn.Write(c.req); err != nil {
+		c.close()
+		return 0, err
+	}
+	status, keep, err := readResponse(c.r)
+	if err != nil || !keep {
+		c.close()
+	}
+	return status, err
+}
+
+func (c *rawClient) close() {
+	if c.conn != nil {
+		_ = c.conn.Close()
+		c.conn, c.r = nil, nil
+	}
+}
+
+var errMalformed = errors.New("malformed HTTP response")
+
+// readResponse reads one response and discards its body. keep reports
+// whether the connection may carry another request.
+func readResponse(r *bufio.Reader) (status int, keep bool, err error) {
+	line, err := readLine(r)
+	if err != nil {
+		return 0, false, err
+	}
+	// "HTTP/1.1 201 Created"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+		return 0, false, fmt.Errorf("%w: status line %q", errMalformed, line)
+	}
+	status, err = strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, false, fmt.Errorf("%w: status line %q", errMalformed, line)
+	}
+	keep = line[7] == '1'
+	length, chunked := int64(-1), false
+	for {
+		line, err := readLine(r)
+		if err != nil {
+			return 0, false, err
+		}
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, false, fmt.Errorf("%w: header %q", errMalformed, line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.ParseInt(string(value), 10, 64); err != nil || length < 0 {
+				return 0, false, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			if bytes.EqualFold(value, []byte("close")) {
+				keep = false
+			}
+		}
+	}
+	switch {
+	case chunked:
+		err = discardChunked(r)
+	case length >= 0:
+		_, err = r.Discard(int(length))
+	case status == 204 || status == 304 || status/100 == 1:
+	default:
+		// No framing: the body runs to the end of the connection.
+		_, err = io.Copy(io.Discard, r)
+		keep = false
+	}
+	return status, keep && err == nil, err
+}
+
+func discardChunked(r *bufio.Reader) error {
+	for {
+		line, err := readLine(r)
+		if err != nil {
+			return err
+		}
+		size, _, _ := bytes.Cut(line, []byte(";"))
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(size)), 16, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%w: chunk size %q", errMalformed, line)
+		}
+		if n == 0 {
+			for { // trailers, up to the blank line
+				line, err := readLine(r)
+				if err != nil || len(line) == 0 {
+					return err
+				}
+			}
+		}
+		if _, err := r.Discard(int(n)); err != nil {
+			return err
+		}
+		line, err = readLine(r)
+		if err != nil {
+			return err
+		}
+		if len(line) != 0 {
+			return fmt.Errorf("%w: no CRLF after a chunk", errMalformed)
+		}
+	}
+}
+
+// readLine reads a line without its CRLF. The slice is valid until the
+// next read.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("%w: line longer than %d bytes", errMalformed, r.Size())
+		}
+		return nil, err
+	}
+	return bytes.TrimRight(line, "\r\n"), nil
+}

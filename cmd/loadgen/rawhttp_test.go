@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestReadResponse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		raw        string
+		wantStatus int
+		wantKeep   bool
+		wantErr    error
+	}{
+		{"ContentLength", "HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello", 201, true, nil},
+		{"Chunked", "HTTP/1.1 422 Unprocessable Entity\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n3\r\nabc\r\n0\r\nTrailer: t\r\n\r\n", 422, true, nil},
+		{"ConnectionClose", "HTTP/1.1 400 Bad Request\r\nconnection: Close\r\ncontent-length: 2\r\n\r\n{}", 400, false, nil},
+		{"HTTP10", "HTTP/1.0 201 Created\r\nContent-Length: 0\r\n\r\n", 201, false, nil},
+		{"NoBodyStatus", "HTTP/1.1 204 No Content\r\n\r\n", 204, true, nil},
+		{"UnframedBody", "HTTP/1.1 200 OK\r\n\r\nuntil the end", 200, false, nil},
+		{"BadStatusLine", "HTTP/1.1 2x1 Created\r\n\r\n", 0, false, errMalformed},
+		{"NotHTTP", "SSH-2.0-OpenSSH\r\n\r\n", 0, false, errMalformed},
+		{"BadHeader", "HTTP/1.1 201 Created\r\nno colon\r\n\r\n", 0, false, errMalformed},
+		{"BadLength", "HTTP/1.1 201 Created\r\nContent-Length: -1\r\n\r\n", 0, false, errMalformed},
+		{"BadChunk", "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, false, errMalformed},
+		{"ShortBody", "HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\nshort", 201, false, io.EOF},
+		{"Truncated", "HTTP/1.1 201 Cre", 0, false, io.EOF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := bufio.NewReader(strings.NewReader(tt.raw))
+			status, keep, err := readResponse(r)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if status != tt.wantStatus || keep != tt.wantKeep {
+				t.Fatalf("status %d keep %v, want %d %v", status, keep, tt.wantStatus, tt.wantKeep)
+			}
+			if rest, _ := io.ReadAll(r); tt.wantKeep && len(rest) != 0 {
+				t.Fatalf("left %q unread on a kept connection", rest)
+			}
+		})
+	}
+}
+
+// TestRawClientKeepsOneConnection posts several creates through one
+// connection, as the service would see them; each 201 carries a body
+// large enough for net/http to send it chunked.
+func TestRawClientKeepsOneConnection(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Method != "POST" || r.URL.Path != "/api/customers" || r.Header.Get("Authorization") != "Bearer tok" ||
+			r.Header.Get("Content-Type") != "application/json" || string(body) != `{"name":"x"}`:
+			w.WriteHeader(http.StatusBadRequest)
+		default:
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(strings.Repeat("x", 64<<10))) // chunked: larger than net/http's buffer
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL + "/api")
+	c := newRawClient(u, "/api/customers", 5*time.Second)
+	defer c.close()
+	for i := range 5 {
+		status, err := c.post(t.Context(), "tok", []byte(`{"name":"x"}`))
+		if err != nil || status != http.StatusCreated {
+			t.Fatalf("post %d: status %d, error %v", i, status, err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections for 5 posts, want 1", n)
+	}
+	status, err := c.post(t.Context(), "other", []byte(`{"name":"x"}`))
+	if err != nil || status != http.StatusBadRequest {
+		t.Fatalf("post with a wrong token: status %d, error %v", status, err)
+	}
+}
+
+// TestRawClientReconnects: after the server drops the connection, the
+// post fails and the next one dials again.
+func TestRawClientReconnects(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 2 {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	c := newRawClient(u, "/customers", 5*time.Second)
+	defer c.close()
+	var got []string
+	for range 3 {
+		status, err := c.post(t.Context(), "tok", []byte(`{}`))
+		if err != nil {
+			got = append(got, "error")
+			continue
+		}
+		got = append(got, http.StatusText(status))
+	}
+	if strings.Join(got, ",") != "Created,error,Created" {
+		t.Fatalf("posts gave %v", got)
+	}
+}
