@@ -16,12 +16,12 @@ type Config struct {
 	// Default 512.
 	MaxBatch int
 	// CommitDelay is how long the writer waits, at most, for more appends
-	// to join a batch while appends come concurrently (the previous batch
-	// held more than one). Fewer, larger commits write each hot page and
-	// pay each fsync once for more appends, which under load costs less
-	// CPU than it adds latency. A lone caller's appends never wait, and a
-	// batch that reaches MaxBatch commits at once. Default 2ms; negative
-	// turns the wait off.
+	// to join a batch while appends come concurrently: a batch smaller than
+	// the largest of the last few waits for that many. Fewer, larger
+	// commits write each hot page and pay each fsync once for more
+	// appends, which under load costs less CPU than it adds latency. A
+	// lone caller's appends never wait. Default 2ms; negative turns the
+	// wait off.
 	CommitDelay time.Duration
 	// ReadConns caps the pool of read connections used by ReadStream and
 	// Follow. Default 8.

@@ -23,23 +23,46 @@ func stoppedTimer() *time.Timer {
 	return t
 }
 
-func TestAwaitCollectsUntilBatchIsFull(t *testing.T) {
+func TestAwaitCollectsUntilGoal(t *testing.T) {
 	t.Parallel()
-	s := delayStore(3, time.Hour)
+	s := delayStore(512, time.Hour)
 	go func() {
-		s.requests <- request("a", eventstore.Any, event())
-		s.requests <- request("b", eventstore.Any, event())
+		for _, stream := range []string{"a", "b", "c"} {
+			s.requests <- request(stream, eventstore.Any, event())
+		}
 	}()
-	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, stoppedTimer())
+	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, 3, stoppedTimer())
 	if len(batch) != 3 {
-		t.Fatalf("batch of %d, want the 3 of a full batch", len(batch))
+		t.Fatalf("batch of %d, want the goal of 3", len(batch))
+	}
+	if req := <-s.requests; req.parts[0].Stream != "c" {
+		t.Fatalf("the append after the goal went to stream %q", req.parts[0].Stream)
+	}
+}
+
+func TestBatchSizesRemembersTheLargestRecent(t *testing.T) {
+	t.Parallel()
+	var b batchSizes
+	if b.max() != 0 {
+		t.Fatalf("max %d before any batch", b.max())
+	}
+	b.add(16)
+	for range 7 {
+		b.add(3)
+	}
+	if b.max() != 16 {
+		t.Fatalf("max %d, want 16 while it is among the last 8", b.max())
+	}
+	b.add(3)
+	if b.max() != 3 {
+		t.Fatalf("max %d, want 3 once 16 is 9 batches old", b.max())
 	}
 }
 
 func TestAwaitEndsAfterDelay(t *testing.T) {
 	t.Parallel()
 	s := delayStore(512, time.Millisecond)
-	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, stoppedTimer())
+	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, 64, stoppedTimer())
 	if len(batch) != 1 {
 		t.Fatalf("batch of %d, want the 1 given", len(batch))
 	}
@@ -49,7 +72,7 @@ func TestAwaitEndsOnClose(t *testing.T) {
 	t.Parallel()
 	s := delayStore(512, time.Hour)
 	close(s.closing)
-	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, stoppedTimer())
+	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, 64, stoppedTimer())
 	if len(batch) != 1 {
 		t.Fatalf("batch of %d, want the 1 given", len(batch))
 	}

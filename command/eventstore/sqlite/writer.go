@@ -61,7 +61,7 @@ func (s *Store) runWriter(w *writer) {
 	batch := make([]*appendRequest, 0, s.cfg.MaxBatch)
 	delay := time.NewTimer(time.Hour)
 	delay.Stop()
-	concurrent := false // the previous batch held more than one append
+	var recent batchSizes
 	for {
 		select {
 		case req := <-s.requests:
@@ -70,10 +70,10 @@ func (s *Store) runWriter(w *writer) {
 			return
 		}
 		batch = s.gather(batch)
-		if concurrent && s.cfg.CommitDelay > 0 && len(batch) < s.cfg.MaxBatch {
-			batch = s.await(batch, delay)
+		if goal := min(recent.max(), s.cfg.MaxBatch); goal > 1 && s.cfg.CommitDelay > 0 && len(batch) < goal {
+			batch = s.await(batch, goal, delay)
 		}
-		concurrent = len(batch) > 1
+		recent.add(len(batch))
 		if w.commit(batch) {
 			s.commits.broadcast()
 		}
@@ -95,12 +95,12 @@ func (s *Store) gather(batch []*appendRequest) []*appendRequest {
 	return batch
 }
 
-// await adds the appends arriving within CommitDelay, until the batch is
-// full or the store closes. It leaves timer stopped.
-func (s *Store) await(batch []*appendRequest, timer *time.Timer) []*appendRequest {
+// await adds the appends arriving within CommitDelay until the batch has
+// goal appends or the store closes. It leaves timer stopped.
+func (s *Store) await(batch []*appendRequest, goal int, timer *time.Timer) []*appendRequest {
 	timer.Reset(s.cfg.CommitDelay)
 	defer timer.Stop()
-	for len(batch) < s.cfg.MaxBatch {
+	for len(batch) < goal {
 		select {
 		case req := <-s.requests:
 			batch = append(batch, req)
@@ -111,6 +111,28 @@ func (s *Store) await(batch []*appendRequest, timer *time.Timer) []*appendReques
 		}
 	}
 	return batch
+}
+
+// batchSizes remembers the sizes of the last few batches. Their largest is
+// how many callers append concurrently, as far as the writer can tell: a
+// batch waits for that many, so that sixteen callers commit together as
+// soon as the sixteenth arrives, and a lone caller never waits.
+type batchSizes struct {
+	sizes [8]int
+	next  int
+}
+
+func (b *batchSizes) add(n int) {
+	b.sizes[b.next] = n
+	b.next = (b.next + 1) % len(b.sizes)
+}
+
+func (b *batchSizes) max() int {
+	m := 0
+	for _, n := range b.sizes {
+		m = max(m, n)
+	}
+	return m
 }
 
 // commit runs batch in one transaction and answers every append in it. It
