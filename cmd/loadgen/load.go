@@ -119,7 +119,11 @@ func (l *loader) body() (name string, body []byte) {
 // otherwise.
 func (l *loader) newPoster() poster {
 	if u, err := url.Parse(l.cfg.URL); err == nil && u.Scheme == "http" && u.Host != "" {
-		return newRawClient(u, strings.TrimRight(u.Path, "/")+"/customers", l.client.Timeout)
+		path := strings.TrimRight(u.EscapedPath(), "/") + "/customers"
+		if u.RawQuery != "" {
+			path += "?" + u.RawQuery
+		}
+		return newRawClient(u, path, l.client.Timeout)
 	}
 	return netPoster{l}
 }

@@ -55,11 +55,17 @@ func (c *rawClient) post(ctx context.Context, tok string, body []byte) (int, err
 		}
 		c.conn, c.r = conn, bufio.NewReaderSize(conn, 8<<10)
 	}
-	deadline := time.Now().Add(c.timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+	var deadline time.Time // zero: none
+	if c.timeout > 0 {
+		deadline = time.Now().Add(c.timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
 	_ = c.conn.SetDeadline(deadline)
+	conn := c.conn
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
 	c.req = append(c.req[:0], "POST "...)
 	c.req = append(c.req, c.path...)
 	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
@@ -90,21 +96,29 @@ func (c *rawClient) close() {
 
 var errMalformed = errors.New("malformed HTTP response")
 
-// readResponse reads one response and discards its body. keep reports
-// whether the connection may carry another request.
+// readResponse reads one final response, skipping interim 1xx ones, and
+// discards its body. keep reports whether the connection may carry
+// another request.
 func readResponse(r *bufio.Reader) (status int, keep bool, err error) {
+	for {
+		status, keep, err = readOneResponse(r)
+		if err != nil || status/100 != 1 || status == 101 {
+			return status, keep, err
+		}
+	}
+}
+
+func readOneResponse(r *bufio.Reader) (status int, keep bool, err error) {
 	line, err := readLine(r)
 	if err != nil {
 		return 0, false, err
 	}
-	// "HTTP/1.1 201 Created"
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+	// "HTTP/1.1 201 Created", the reason phrase optional
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' ||
+		(len(line) > 12 && line[12] != ' ') || !digits(line[9:12]) {
 		return 0, false, fmt.Errorf("%w: status line %q", errMalformed, line)
 	}
-	status, err = strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return 0, false, fmt.Errorf("%w: status line %q", errMalformed, line)
-	}
+	status = int(line[9]-'0')*100 + int(line[10]-'0')*10 + int(line[11]-'0')
 	keep = line[7] == '1'
 	length, chunked := int64(-1), false
 	for {
@@ -122,29 +136,56 @@ func readResponse(r *bufio.Reader) (status int, keep bool, err error) {
 		value = bytes.TrimSpace(value)
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
-			if length, err = strconv.ParseInt(string(value), 10, 64); err != nil || length < 0 {
+			if !digits(value) {
+				return 0, false, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
+			}
+			if length, err = strconv.ParseInt(string(value), 10, 64); err != nil {
 				return 0, false, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
 			}
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			chunked = bytes.EqualFold(value, []byte("chunked"))
+			codings := tokens(value)
+			chunked = len(codings) > 0 && bytes.EqualFold(codings[len(codings)-1], []byte("chunked"))
 		case bytes.EqualFold(name, []byte("Connection")):
-			if bytes.EqualFold(value, []byte("close")) {
-				keep = false
+			for _, t := range tokens(value) {
+				if bytes.EqualFold(t, []byte("close")) {
+					keep = false
+				}
 			}
 		}
 	}
 	switch {
+	case status/100 == 1 || status == 204 || status == 304:
+		// No body, whatever the headers say.
 	case chunked:
 		err = discardChunked(r)
 	case length >= 0:
 		_, err = r.Discard(int(length))
-	case status == 204 || status == 304 || status/100 == 1:
 	default:
 		// No framing: the body runs to the end of the connection.
 		_, err = io.Copy(io.Discard, r)
 		keep = false
 	}
 	return status, keep && err == nil, err
+}
+
+func digits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// tokens splits a comma-separated header value, trimming each element.
+func tokens(value []byte) [][]byte {
+	var out [][]byte
+	for _, t := range bytes.Split(value, []byte(",")) {
+		if t = bytes.TrimSpace(t); len(t) > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func discardChunked(r *bufio.Reader) error {

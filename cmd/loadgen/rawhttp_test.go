@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -29,10 +30,18 @@ func TestReadResponse(t *testing.T) {
 		{"HTTP10", "HTTP/1.0 201 Created\r\nContent-Length: 0\r\n\r\n", 201, false, nil},
 		{"NoBodyStatus", "HTTP/1.1 204 No Content\r\n\r\n", 204, true, nil},
 		{"UnframedBody", "HTTP/1.1 200 OK\r\n\r\nuntil the end", 200, false, nil},
+		{"Interim", "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}", 201, true, nil},
+		{"NotModifiedWithLength", "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n", 304, true, nil},
+		{"NoReason", "HTTP/1.1 201\r\nContent-Length: 0\r\n\r\n", 201, true, nil},
+		{"CloseAmongTokens", "HTTP/1.1 201 Created\r\nConnection: keep-alive, Close\r\nContent-Length: 0\r\n\r\n", 201, false, nil},
+		{"ChunkedLast", "HTTP/1.1 201 Created\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", 201, true, nil},
 		{"BadStatusLine", "HTTP/1.1 2x1 Created\r\n\r\n", 0, false, errMalformed},
+		{"LongStatus", "HTTP/1.1 2010 Created\r\n\r\n", 0, false, errMalformed},
+		{"SignedStatus", "HTTP/1.1 +20 Created\r\n\r\n", 0, false, errMalformed},
+		{"SignedLength", "HTTP/1.1 201 Created\r\nContent-Length: +1\r\n\r\nx", 0, false, errMalformed},
 		{"NotHTTP", "SSH-2.0-OpenSSH\r\n\r\n", 0, false, errMalformed},
 		{"BadHeader", "HTTP/1.1 201 Created\r\nno colon\r\n\r\n", 0, false, errMalformed},
-		{"BadLength", "HTTP/1.1 201 Created\r\nContent-Length: -1\r\n\r\n", 0, false, errMalformed},
+		{"NegativeLength", "HTTP/1.1 201 Created\r\nContent-Length: -1\r\n\r\n", 0, false, errMalformed},
 		{"BadChunk", "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, false, errMalformed},
 		{"ShortBody", "HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\nshort", 201, false, io.EOF},
 		{"Truncated", "HTTP/1.1 201 Cre", 0, false, io.EOF},
@@ -128,5 +137,36 @@ func TestRawClientReconnects(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "Created,error,Created" {
 		t.Fatalf("posts gave %v", got)
+	}
+}
+
+// TestRawClientStopsOnCancel: a post waiting for a response that does not
+// come returns once its context is cancelled.
+func TestRawClientStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	defer close(release)
+	u, _ := url.Parse(srv.URL)
+	c := newRawClient(u, "/customers", 0) // no timeout of its own
+	defer c.close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.post(ctx, "tok", []byte(`{}`))
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a cancelled post reported success")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the post ignored its cancelled context")
 	}
 }

@@ -20,8 +20,8 @@ type Config struct {
 	// the largest of the last few waits for that many. Fewer, larger
 	// commits write each hot page and pay each fsync once for more
 	// appends, which under load costs less CPU than it adds latency. A
-	// lone caller's appends never wait. Default 2ms; negative turns the
-	// wait off.
+	// lone caller's appends do not wait (only its first after a burst of
+	// concurrent ones may). Default 2ms; negative turns the wait off.
 	CommitDelay time.Duration
 	// ReadConns caps the pool of read connections used by ReadStream and
 	// Follow. Default 8.

@@ -23,21 +23,110 @@ func stoppedTimer() *time.Timer {
 	return t
 }
 
-func TestAwaitCollectsUntilGoal(t *testing.T) {
-	t.Parallel()
-	s := delayStore(512, time.Hour)
+// send hands the writer appends to the given streams, one at a time, in
+// the background.
+func send(s *Store, streams ...string) {
 	go func() {
-		for _, stream := range []string{"a", "b", "c"} {
+		for _, stream := range streams {
 			s.requests <- request(stream, eventstore.Any, event())
 		}
 	}()
-	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, 3, stoppedTimer())
-	if len(batch) != 3 {
-		t.Fatalf("batch of %d, want the goal of 3", len(batch))
+}
+
+// within fails t unless f returns within a minute.
+func within[T any](t *testing.T, f func() T) T {
+	t.Helper()
+	got := make(chan T, 1)
+	go func() { got <- f() }()
+	select {
+	case v := <-got:
+		return v
+	case <-time.After(time.Minute):
+		t.Fatal("still waiting after a minute")
+		panic("unreachable")
 	}
-	if req := <-s.requests; req.parts[0].Stream != "c" {
+}
+
+func TestFormWaitsForAsManyAsRecentBatches(t *testing.T) {
+	t.Parallel()
+	s := delayStore(512, time.Hour)
+	recent := batchSizes{}
+	recent.add(3)
+	send(s, "a", "b", "c")
+	batch := within(t, func() []*appendRequest {
+		return s.form([]*appendRequest{request("first", eventstore.Any, event())}, &recent, stoppedTimer())
+	})
+	if len(batch) != 3 {
+		t.Fatalf("batch of %d, want the 3 recent batches held", len(batch))
+	}
+	if req := within(t, func() *appendRequest { return <-s.requests }); req.parts[0].Stream != "c" {
 		t.Fatalf("the append after the goal went to stream %q", req.parts[0].Stream)
 	}
+	if recent.max() != 3 {
+		t.Fatalf("recent max %d, want 3", recent.max())
+	}
+}
+
+func TestFormDoesNotWaitWithoutCompany(t *testing.T) {
+	t.Parallel()
+	s := delayStore(512, time.Hour)
+	var recent batchSizes
+	recent.add(1)
+	batch := within(t, func() []*appendRequest {
+		return s.form([]*appendRequest{request("first", eventstore.Any, event())}, &recent, stoppedTimer())
+	})
+	if len(batch) != 1 {
+		t.Fatalf("batch of %d", len(batch))
+	}
+}
+
+// TestFormForgetsABurst: once a wait ends at the delay, the next batch of
+// a caller left alone commits at once.
+func TestFormForgetsABurst(t *testing.T) {
+	t.Parallel()
+	const delay = 20 * time.Millisecond
+	s := delayStore(512, delay)
+	var recent batchSizes
+	recent.add(50)
+	start := time.Now()
+	batch := within(t, func() []*appendRequest {
+		return s.form([]*appendRequest{request("first", eventstore.Any, event())}, &recent, stoppedTimer())
+	})
+	if len(batch) != 1 || time.Since(start) < delay {
+		t.Fatalf("batch of %d after %s, want 1 after the %s delay", len(batch), time.Since(start), delay)
+	}
+	if recent.max() != 1 {
+		t.Fatalf("recent max %d after the wait timed out, want 1", recent.max())
+	}
+	s.cfg.CommitDelay = time.Hour // a second wait would now hang the test
+	batch = within(t, func() []*appendRequest {
+		return s.form([]*appendRequest{request("second", eventstore.Any, event())}, &recent, stoppedTimer())
+	})
+	if len(batch) != 1 {
+		t.Fatalf("batch of %d", len(batch))
+	}
+}
+
+func TestAwaitEndsOnClose(t *testing.T) {
+	t.Parallel()
+	s := delayStore(512, time.Hour)
+	close(s.closing)
+	batch, timedOut := within2(t, func() ([]*appendRequest, bool) {
+		return s.await([]*appendRequest{request("first", eventstore.Any, event())}, 64, stoppedTimer())
+	})
+	if len(batch) != 1 || timedOut {
+		t.Fatalf("batch of %d, timed out %v; want the 1 given, closed", len(batch), timedOut)
+	}
+}
+
+func within2[A, B any](t *testing.T, f func() (A, B)) (A, B) {
+	t.Helper()
+	type pair struct {
+		a A
+		b B
+	}
+	p := within(t, func() pair { a, b := f(); return pair{a, b} })
+	return p.a, p.b
 }
 
 func TestBatchSizesRemembersTheLargestRecent(t *testing.T) {
@@ -56,25 +145,6 @@ func TestBatchSizesRemembersTheLargestRecent(t *testing.T) {
 	b.add(3)
 	if b.max() != 3 {
 		t.Fatalf("max %d, want 3 once 16 is 9 batches old", b.max())
-	}
-}
-
-func TestAwaitEndsAfterDelay(t *testing.T) {
-	t.Parallel()
-	s := delayStore(512, time.Millisecond)
-	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, 64, stoppedTimer())
-	if len(batch) != 1 {
-		t.Fatalf("batch of %d, want the 1 given", len(batch))
-	}
-}
-
-func TestAwaitEndsOnClose(t *testing.T) {
-	t.Parallel()
-	s := delayStore(512, time.Hour)
-	close(s.closing)
-	batch := s.await([]*appendRequest{request("first", eventstore.Any, event())}, 64, stoppedTimer())
-	if len(batch) != 1 {
-		t.Fatalf("batch of %d, want the 1 given", len(batch))
 	}
 }
 

@@ -69,17 +69,31 @@ func (s *Store) runWriter(w *writer) {
 		case <-s.closing:
 			return
 		}
-		batch = s.gather(batch)
-		if goal := min(recent.max(), s.cfg.MaxBatch); goal > 1 && s.cfg.CommitDelay > 0 && len(batch) < goal {
-			batch = s.await(batch, goal, delay)
-		}
-		recent.add(len(batch))
+		batch = s.form(batch, &recent, delay)
 		if w.commit(batch) {
 			s.commits.broadcast()
 		}
 		clear(batch) // drop the answered requests for the garbage collector
 		batch = batch[:0]
 	}
+}
+
+// form completes a batch begun with one append: it adds the appends
+// already waiting and, while recent batches were larger, waits up to
+// CommitDelay for as many. A wait that ends at the delay resets recent to
+// the size reached, so a caller left alone after a burst waits once, not
+// for every remembered batch.
+func (s *Store) form(batch []*appendRequest, recent *batchSizes, delay *time.Timer) []*appendRequest {
+	batch = s.gather(batch)
+	if goal := min(recent.max(), s.cfg.MaxBatch); goal > 1 && s.cfg.CommitDelay > 0 && len(batch) < goal {
+		var timedOut bool
+		batch, timedOut = s.await(batch, goal, delay)
+		if timedOut {
+			*recent = batchSizes{}
+		}
+	}
+	recent.add(len(batch))
+	return batch
 }
 
 // gather adds the appends already waiting, without waiting for more.
@@ -96,8 +110,9 @@ func (s *Store) gather(batch []*appendRequest) []*appendRequest {
 }
 
 // await adds the appends arriving within CommitDelay until the batch has
-// goal appends or the store closes. It leaves timer stopped.
-func (s *Store) await(batch []*appendRequest, goal int, timer *time.Timer) []*appendRequest {
+// goal appends or the store closes; timedOut reports that the delay ended
+// it. It leaves timer stopped.
+func (s *Store) await(batch []*appendRequest, goal int, timer *time.Timer) (_ []*appendRequest, timedOut bool) {
 	timer.Reset(s.cfg.CommitDelay)
 	defer timer.Stop()
 	for len(batch) < goal {
@@ -105,18 +120,18 @@ func (s *Store) await(batch []*appendRequest, goal int, timer *time.Timer) []*ap
 		case req := <-s.requests:
 			batch = append(batch, req)
 		case <-timer.C:
-			return batch
+			return batch, true
 		case <-s.closing:
-			return batch
+			return batch, false
 		}
 	}
-	return batch
+	return batch, false
 }
 
 // batchSizes remembers the sizes of the last few batches. Their largest is
 // how many callers append concurrently, as far as the writer can tell: a
 // batch waits for that many, so that sixteen callers commit together as
-// soon as the sixteenth arrives, and a lone caller never waits.
+// soon as the sixteenth arrives.
 type batchSizes struct {
 	sizes [8]int
 	next  int
