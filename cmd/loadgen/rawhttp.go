@@ -115,7 +115,7 @@ func readOneResponse(r *bufio.Reader) (status int, keep bool, err error) {
 	}
 	// "HTTP/1.1 201 Created", the reason phrase optional
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' ||
-		(len(line) > 12 && line[12] != ' ') || !digits(line[9:12]) {
+		(len(line) > 12 && line[12] != ' ') || !digits(line[9:12]) || line[9] == '0' {
 		return 0, false, fmt.Errorf("%w: status line %q", errMalformed, line)
 	}
 	status = int(line[9]-'0')*100 + int(line[10]-'0')*10 + int(line[11]-'0')

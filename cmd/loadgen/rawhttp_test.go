@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -169,4 +170,23 @@ func TestRawClientStopsOnCancel(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the post ignored its cancelled context")
 	}
+}
+
+// FuzzReadResponse: no input panics or reads past what it was given, and
+// an accepted response has a three-digit final status.
+func FuzzReadResponse(f *testing.F) {
+	for _, seed := range []string{
+		"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 204 No Content\r\nConnection: close\r\n\r\n",
+		"HTTP/1.1 500\r\n\r\nbody",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		status, _, err := readResponse(bufio.NewReaderSize(bytes.NewReader(raw), 16))
+		if err == nil && (status < 100 || status > 999 || status/100 == 1 && status != 101) {
+			t.Fatalf("accepted status %d from %q", status, raw)
+		}
+	})
 }
