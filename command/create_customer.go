@@ -8,13 +8,18 @@ import (
 	"time"
 
 	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/command/eventstore/customerstream"
 	"github.com/customersvc/customersvc/domain"
 )
 
-// CreateCustomer asks for a new customer organization under the actor's
-// organization.
+// CreateCustomer asks for a new customer organization under the
+// principal's organization.
 type CreateCustomer struct {
-	Actor       Actor
+	// Principal is who asks. It must be allowed to create customers
+	// (domain.Principal.MayCreateCustomers): the edge checks that before it
+	// reads the request, because the contract answers 403 before any
+	// problem of the body.
+	Principal   domain.Principal
 	Name        string
 	Description string
 	// CustomData is the client's JSON object, vat included, kept verbatim.
@@ -83,93 +88,51 @@ func NewCreateCustomerHandler(store eventstore.Store, branding domain.Branding, 
 	return h, nil
 }
 
-// Handle authorizes the command, applies the domain rules, reserves the VAT
-// and appends CustomerCreated to a new stream. When it returns nil the
-// event is durable.
+// Handle applies the domain rules, reserves the VAT and appends
+// CustomerCreated to a new stream. When it returns nil the event is
+// durable.
 func (h *CreateCustomerHandler) Handle(ctx context.Context, cmd CreateCustomer) (CreatedCustomer, error) {
-	if err := AuthorizeCreateCustomer(cmd.Actor); err != nil {
-		return CreatedCustomer{}, err
-	}
-	id, err := customerID(cmd)
+	try, err := identify(cmd)
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
 	customer, err := domain.CreateCustomer(domain.NewCustomer{
-		ID:                   id.String(),
-		ParentOrganizationID: cmd.Actor.OrganizationID,
+		ID:                   try.customerID,
+		ParentOrganizationID: cmd.Principal.OrganizationID,
 		Name:                 cmd.Name,
 		Description:          cmd.Description,
 		CustomData:           cmd.CustomData,
 		VAT:                  cmd.VAT,
 		Branding:             h.branding,
-		Actor:                domain.Actor{UserID: cmd.Actor.UserID, OrganizationID: cmd.Actor.OrganizationID},
+		Actor:                cmd.Principal.Actor(),
 		Now:                  h.now(),
 	})
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
-	// Both appends run to completion even if the client goes away, so that a
+	meta := eventstore.Metadata{
+		CorrelationID:  cmd.RequestID,
+		CausationID:    cmd.RequestID,
+		UserID:         cmd.Principal.UserID,
+		OrgID:          cmd.Principal.OrganizationID,
+		IdempotencyKey: try.key,
+		RequestHash:    try.hash,
+	}
+	events, err := customerstream.Encode(customer.Changes(), meta)
+	if err != nil {
+		return CreatedCustomer{}, err
+	}
+	// The appends run to completion even if the client goes away, so that a
 	// reservation is never left without its customer by a disconnect.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.writeTimeout)
 	defer cancel()
-
 	state := customer.State()
-	meta := newMetadata(cmd)
-	events, err := encodeEvents(customer.Changes(), meta)
-	if err != nil {
-		return CreatedCustomer{}, err
-	}
-	claim, err := encodeReservation(state, meta.encode(1), h.now())
-	if err != nil {
-		return CreatedCustomer{}, err
-	}
-	res, err := h.appendCreation(ctx, state, claim, events)
-	if cmd.IdempotencyKey != "" && (errors.Is(err, errHeldBySelf) || conflictOn(err, customerStream(state.CustomerID))) {
-		return h.replay(ctx, state.CustomerID, cmd.IdempotencyKey, meta.RequestHash)
+	written, err := h.appendReserved(ctx, state, events, meta)
+	if try.retried(err) {
+		return h.replay(ctx, try)
 	}
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
-	return CreatedCustomer{CustomerCreated: state, Position: res.Position}, nil
-}
-
-// appendCreation writes the VAT reservation and the customer's stream: in
-// one atomic write where the store can, else reservation first.
-func (h *CreateCustomerHandler) appendCreation(ctx context.Context, c domain.CustomerCreated, claim eventstore.EventData, events []eventstore.EventData) (eventstore.WriteResult, error) {
-	reservation := reservationStream(c.ParentOrganizationID, c.NormalizedVAT)
-	customer := customerStream(c.CustomerID)
-	var err error
-	if multi, ok := h.store.(eventstore.MultiStreamAppender); ok {
-		var results []eventstore.WriteResult
-		results, err = multi.AppendMulti(ctx,
-			eventstore.StreamAppend{Stream: reservation, Expected: eventstore.NoStream, Events: []eventstore.EventData{claim}},
-			eventstore.StreamAppend{Stream: customer, Expected: eventstore.NoStream, Events: events})
-		if err == nil {
-			return results[1], nil
-		}
-	} else if _, err = h.store.Append(ctx, reservation, eventstore.NoStream, claim); err == nil {
-		return h.appendCustomer(ctx, customer, events)
-	}
-	if !conflictOn(err, reservation) {
-		return eventstore.WriteResult{}, fmt.Errorf("append customer %s: %w", c.CustomerID, err)
-	}
-	err = h.takeOverReservation(ctx, c, reservation, claim)
-	if err != nil && !errors.Is(err, errHeldBySelf) {
-		return eventstore.WriteResult{}, err
-	}
-	return h.appendCustomer(ctx, customer, events)
-}
-
-func (h *CreateCustomerHandler) appendCustomer(ctx context.Context, stream string, events []eventstore.EventData) (eventstore.WriteResult, error) {
-	res, err := h.store.Append(ctx, stream, eventstore.NoStream, events...)
-	if err != nil {
-		return eventstore.WriteResult{}, fmt.Errorf("append %s: %w", stream, err)
-	}
-	return res, nil
-}
-
-// conflictOn reports whether err is a failed expected revision on stream.
-func conflictOn(err error, stream string) bool {
-	var wrong *eventstore.WrongExpectedVersionError
-	return errors.As(err, &wrong) && wrong.Stream == stream
+	return CreatedCustomer{CustomerCreated: state, Position: written.Position}, nil
 }

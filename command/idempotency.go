@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/command/eventstore/customerstream"
 	"github.com/customersvc/customersvc/domain"
 )
 
@@ -29,18 +30,27 @@ func (e IdempotencyKeyReusedError) Error() string {
 	return "idempotency key reused with different content"
 }
 
-// customerID is a new time-ordered ID, or, under an idempotency key, the ID
-// derived from the organization and the key: every retry then aims at the
-// same stream, and the "no stream" append lets only the first one write.
-func customerID(cmd CreateCustomer) (uuid.UUID, error) {
-	if cmd.IdempotencyKey != "" {
-		return uuid.NewSHA1(idempotencyNamespace, []byte(cmd.Actor.OrganizationID+"\x00"+cmd.IdempotencyKey)), nil
+// attempt is one try at a create: the customer it aims at and, under an
+// idempotency key, the key and the fingerprint of the command's content.
+type attempt struct {
+	customerID string
+	key, hash  string
+}
+
+// identify names the customer a create aims at: a new time-ordered ID, or,
+// under an idempotency key, the ID derived from the organization and the
+// key. Every retry then aims at the same stream, and the "no stream"
+// append lets only the first one write.
+func identify(cmd CreateCustomer) (attempt, error) {
+	if cmd.IdempotencyKey == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return attempt{}, fmt.Errorf("customer id: %w", err)
+		}
+		return attempt{customerID: id.String()}, nil
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.UUID{}, fmt.Errorf("customer id: %w", err)
-	}
-	return id, nil
+	id := uuid.NewSHA1(idempotencyNamespace, []byte(cmd.Principal.OrganizationID+"\x00"+cmd.IdempotencyKey))
+	return attempt{customerID: id.String(), key: cmd.IdempotencyKey, hash: requestHash(cmd)}, nil
 }
 
 // requestHash fingerprints the command's content. custom_data is compared
@@ -55,34 +65,49 @@ func requestHash(cmd CreateCustomer) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// retried reports whether err says an earlier attempt under the same key
+// got there first: its customer's stream exists, or it holds the VAT.
+func (a attempt) retried(err error) bool {
+	if a.key == "" {
+		return false
+	}
+	var wrong *eventstore.WrongExpectedVersionError
+	return errors.Is(err, errHeldBySelf) ||
+		(errors.As(err, &wrong) && wrong.Stream == customerstream.Name(a.customerID))
+}
+
 // replay answers a retried command with the customer its first attempt
 // created, or IdempotencyKeyReusedError when the content differs. The first
 // attempt may still be writing its customer stream (stores without atomic
-// multi-stream appends); replay waits for it within ctx.
-func (h *CreateCustomerHandler) replay(ctx context.Context, id, key, hash string) (CreatedCustomer, error) {
+// multi-stream appends); replay polls for it within ctx.
+func (h *CreateCustomerHandler) replay(ctx context.Context, a attempt) (CreatedCustomer, error) {
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
 	for {
-		events, err := h.store.ReadStream(ctx, customerStream(id), 0, 1)
+		events, err := h.store.ReadStream(ctx, customerstream.Name(a.customerID), 0, 1)
 		if err == nil && len(events) > 0 {
-			return replayOf(events[0], key, hash)
+			return replayOf(events[0], a)
 		}
-		if err != nil && !isNotFound(err) {
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
 			return CreatedCustomer{}, err
 		}
-		if !sleepCtx(ctx, 5*time.Millisecond) {
-			return CreatedCustomer{}, fmt.Errorf("replay %s: %w", id, ctx.Err())
+		select {
+		case <-poll.C:
+		case <-ctx.Done():
+			return CreatedCustomer{}, fmt.Errorf("replay %s: %w", a.customerID, ctx.Err())
 		}
 	}
 }
 
-func replayOf(first eventstore.RecordedEvent, key, hash string) (CreatedCustomer, error) {
-	var meta eventstore.Metadata
-	if err := json.Unmarshal(first.Metadata, &meta); err != nil {
-		return CreatedCustomer{}, fmt.Errorf("decode metadata of %s: %w", first.ID, err)
+func replayOf(first eventstore.RecordedEvent, a attempt) (CreatedCustomer, error) {
+	meta, err := customerstream.DecodeMetadata(first.Metadata)
+	if err != nil {
+		return CreatedCustomer{}, fmt.Errorf("event %s: %w", first.ID, err)
 	}
-	if meta.RequestHash != hash {
-		return CreatedCustomer{}, IdempotencyKeyReusedError{Key: key}
+	if meta.RequestHash != a.hash {
+		return CreatedCustomer{}, IdempotencyKeyReusedError{Key: a.key}
 	}
-	event, err := DecodeRecorded(first)
+	event, err := domain.DecodeEvent(first.Type, meta.SchemaVersion, first.Data)
 	if err != nil {
 		return CreatedCustomer{}, err
 	}
@@ -91,17 +116,4 @@ func replayOf(first eventstore.RecordedEvent, key, hash string) (CreatedCustomer
 		return CreatedCustomer{}, fmt.Errorf("stream of %s starts with %s", first.Stream, event.EventType())
 	}
 	return CreatedCustomer{CustomerCreated: created, Position: first.Position, Replayed: true}, nil
-}
-
-func isNotFound(err error) bool { return errors.Is(err, eventstore.ErrStreamNotFound) }
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -10,14 +10,16 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/command/eventstore/customerstream"
 	"github.com/customersvc/customersvc/domain"
 )
 
 // A VAT reservation is a stream per (parent organization, normalised VAT),
-// written with NoStream before the customer's own stream. The store lets
-// exactly one NoStream append win, so exactly one customer holds the VAT
-// even when many creates race. The stream name ends in the normalised VAT,
-// which has no dashes, so the name is unambiguous whatever the parent ID.
+// written with NoStream together with, or before, the customer's own
+// stream. The store lets exactly one NoStream append win, so exactly one
+// customer holds the VAT even when many creates race. The stream name ends
+// in the normalised VAT, which has no dashes, so the name is unambiguous
+// whatever the parent ID.
 const reservationStreamPrefix = "customer_vat-"
 
 const eventTypeVATReserved = "VATReserved"
@@ -38,6 +40,51 @@ func reservationStream(parentOrgID, normalizedVAT string) string {
 	return reservationStreamPrefix + parentOrgID + "-" + normalizedVAT
 }
 
+// appendReserved reserves the customer's VAT and writes the customer's
+// stream: in one atomic write where the store can, else reservation first.
+// A reservation held by another customer is the already_exists violation.
+func (h *CreateCustomerHandler) appendReserved(ctx context.Context, c domain.CustomerCreated, events []eventstore.EventData, meta eventstore.Metadata) (eventstore.WriteResult, error) {
+	claim, err := h.encodeReservation(c, meta)
+	if err != nil {
+		return eventstore.WriteResult{}, err
+	}
+	reservation := reservationStream(c.ParentOrganizationID, c.NormalizedVAT)
+	customer := customerstream.Name(c.CustomerID)
+	if multi, ok := h.store.(eventstore.MultiStreamAppender); ok {
+		var results []eventstore.WriteResult
+		results, err = multi.AppendMulti(ctx,
+			eventstore.StreamAppend{Stream: reservation, Expected: eventstore.NoStream, Events: []eventstore.EventData{claim}},
+			eventstore.StreamAppend{Stream: customer, Expected: eventstore.NoStream, Events: events})
+		if err == nil {
+			return results[1], nil
+		}
+	} else if _, err = h.store.Append(ctx, reservation, eventstore.NoStream, claim); err == nil {
+		return h.appendCustomer(ctx, customer, events)
+	}
+	if !conflictOn(err, reservation) {
+		return eventstore.WriteResult{}, fmt.Errorf("append customer %s: %w", c.CustomerID, err)
+	}
+	err = h.takeOverReservation(ctx, c, reservation, claim)
+	if err != nil && !errors.Is(err, errHeldBySelf) {
+		return eventstore.WriteResult{}, err
+	}
+	return h.appendCustomer(ctx, customer, events)
+}
+
+func (h *CreateCustomerHandler) appendCustomer(ctx context.Context, stream string, events []eventstore.EventData) (eventstore.WriteResult, error) {
+	res, err := h.store.Append(ctx, stream, eventstore.NoStream, events...)
+	if err != nil {
+		return eventstore.WriteResult{}, fmt.Errorf("append %s: %w", stream, err)
+	}
+	return res, nil
+}
+
+// conflictOn reports whether err is a failed expected revision on stream.
+func conflictOn(err error, stream string) bool {
+	var wrong *eventstore.WrongExpectedVersionError
+	return errors.As(err, &wrong) && wrong.Stream == stream
+}
+
 // takeOverReservation is called when the VAT's reservation stream exists.
 // It returns the already_exists violation when another customer holds the
 // VAT. A reservation whose customer stream was never written (the process
@@ -56,7 +103,7 @@ func (h *CreateCustomerHandler) takeOverReservation(ctx context.Context, c domai
 	if h.now().Sub(reservedAt) < h.reservationGrace {
 		return domain.VATAlreadyUsed(c.VAT)
 	}
-	if _, err := h.store.ReadStream(ctx, customerStream(holder), 0, 1); !errors.Is(err, eventstore.ErrStreamNotFound) {
+	if _, err := h.store.ReadStream(ctx, customerstream.Name(holder), 0, 1); !errors.Is(err, eventstore.ErrStreamNotFound) {
 		if err != nil {
 			return err
 		}
@@ -85,12 +132,14 @@ func (h *CreateCustomerHandler) currentHolder(ctx context.Context, stream string
 	return r.CustomerID, last.Revision, r.ReservedAt, nil
 }
 
-func encodeReservation(c domain.CustomerCreated, meta []byte, now time.Time) (eventstore.EventData, error) {
+// encodeReservation is the reservation's event; its metadata is the
+// command's, at schema version 1.
+func (h *CreateCustomerHandler) encodeReservation(c domain.CustomerCreated, meta eventstore.Metadata) (eventstore.EventData, error) {
 	data, err := json.Marshal(vatReserved{
 		CustomerID:           c.CustomerID,
 		ParentOrganizationID: c.ParentOrganizationID,
 		NormalizedVAT:        c.NormalizedVAT,
-		ReservedAt:           now.UTC(),
+		ReservedAt:           h.now().UTC(),
 	})
 	if err != nil {
 		return eventstore.EventData{}, fmt.Errorf("encode reservation: %w", err)
@@ -99,5 +148,5 @@ func encodeReservation(c domain.CustomerCreated, meta []byte, now time.Time) (ev
 	if err != nil {
 		return eventstore.EventData{}, err
 	}
-	return eventstore.EventData{ID: id, Type: eventTypeVATReserved, Data: data, Metadata: meta}, nil
+	return eventstore.EventData{ID: id, Type: eventTypeVATReserved, Data: data, Metadata: customerstream.EncodeMetadata(meta, 1)}, nil
 }

@@ -3,14 +3,9 @@ package projections
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"strconv"
 	"sync/atomic"
 	"time"
-
-	"github.com/ThreeDotsLabs/watermill/components/cqrs"
-	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
@@ -20,10 +15,12 @@ import (
 // its checkpoint key and the name of its durable consumer.
 const CustomersProjection = "customers"
 
-// CustomersProjector builds the customers read model. Events arriving
-// together (Watermill hands several messages to handlers concurrently) are
-// applied in one transaction with the checkpoint; each handler returns,
-// and so its message is acknowledged, only after that commit.
+// CustomersProjector builds the customers read model. It is idempotent:
+// each row keeps the stream revision it was built from, and an event
+// applied again changes nothing. Events arriving together (the broker hands
+// several to Apply concurrently) are saved in one transaction with the
+// checkpoint; each Apply returns, and so its message is acknowledged, only
+// after that commit.
 type CustomersProjector struct {
 	store    query.ReadModelWriter
 	logger   *slog.Logger
@@ -54,41 +51,26 @@ func NewCustomersProjector(store query.ReadModelWriter, logger *slog.Logger) (*C
 		maxBatch: 1024, minBatch: 32, linger: 2 * time.Millisecond}, nil
 }
 
-// Handlers are the projector's Watermill CQRS group handlers.
-func (p *CustomersProjector) Handlers() []cqrs.GroupEventHandler {
-	return []cqrs.GroupEventHandler{cqrs.NewGroupEventHandler(p.onCustomerCreated)}
-}
-
-func (p *CustomersProjector) onCustomerCreated(ctx context.Context, e *domain.CustomerCreated) error {
-	revision, position, err := logPlace(cqrs.OriginalMessageFromCtx(ctx))
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrPoison, err)
-	}
-	c := query.Evolve(query.Customer{Version: -1}, *e)
+// CustomerRow is the read-model row a customer's creation gives, the
+// revision-th event of its stream. The live projector and the rebuild both
+// build rows with it, so the two cannot disagree.
+func CustomerRow(created domain.CustomerCreated, revision uint64) query.Customer {
+	c := query.Evolve(query.Customer{Version: -1}, created)
 	c.Version = int64(revision)
-	return p.Apply(ctx, c, position)
+	return c
 }
 
-func logPlace(msg *message.Message) (revision, position uint64, err error) {
-	if msg == nil {
-		return 0, 0, errors.New("projections: no message in context")
+// Apply saves what the event changes in the read model, batched with the
+// others arriving meanwhile, and returns once the batch is committed. It
+// reads the event, its StreamVersion and its GlobalPosition; events that
+// do not touch the customers read model change nothing. Run must be
+// running.
+func (p *CustomersProjector) Apply(ctx context.Context, e domain.RecordedEvent) error {
+	created, ok := e.Event.(domain.CustomerCreated)
+	if !ok {
+		return nil
 	}
-	revision, err = strconv.ParseUint(msg.Metadata.Get(HeaderStreamRevision), 10, 64)
-	if err != nil {
-		return 0, 0, fmt.Errorf("message %s: bad %s: %w", msg.UUID, HeaderStreamRevision, err)
-	}
-	position, err = strconv.ParseUint(msg.Metadata.Get(HeaderLogPosition), 10, 64)
-	if err != nil {
-		return 0, 0, fmt.Errorf("message %s: bad %s: %w", msg.UUID, HeaderLogPosition, err)
-	}
-	return revision, position, nil
-}
-
-// Apply saves one customer as of the event at position, batched with the
-// others arriving meanwhile, and returns once the batch is committed. Run
-// must be running.
-func (p *CustomersProjector) Apply(ctx context.Context, c query.Customer, position uint64) error {
-	req := applyRequest{customer: c, position: position, done: make(chan error, 1)}
+	req := applyRequest{customer: CustomerRow(created, e.StreamVersion), position: e.GlobalPosition, done: make(chan error, 1)}
 	select {
 	case p.requests <- req:
 	case <-ctx.Done():

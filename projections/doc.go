@@ -1,11 +1,11 @@
-// Package projections moves events out of the event store: the relay
-// publishes the store's global log to NATS JetStream, and the projectors,
-// Watermill CQRS event processors on durable JetStream consumers, build the
-// read models from what the relay published.
+// Package projections holds the projectors that build the read models from
+// the event store's events, one file each, and the projections' status.
+// A projector takes domain events with their place in the log and knows no
+// broker: transport/nats feeds it from JetStream, and the rebuild package
+// builds the same rows straight from the event store.
 //
-// Delivery is at least once at every hop. The relay may publish an event
-// again after a restart (JetStream drops the copy within its duplicate
-// window, keyed by the event ID); a projector may receive an event again
-// (it changes nothing the second time, because each read-model row keeps
-// the stream revision it was built from).
+// Delivery is at least once, so every projector is idempotent: each
+// read-model row keeps the stream revision it was built from, and an event
+// applied again changes nothing. A projection's checkpoint (the highest log
+// position it saved) is written in the transaction of its rows.
 package projections

@@ -10,9 +10,18 @@ import (
 	"github.com/customersvc/customersvc/domain"
 )
 
+// History reads a customer's events from the event store: the source of
+// truth when the read model has not caught up yet, and the only record of
+// what a customer was at an earlier time. Its adapter is query/history.
+type History interface {
+	// CustomerEvents returns the customer's events or domain.ErrCustomerNotFound.
+	CustomerEvents(ctx context.Context, id string) ([]domain.Event, error)
+	EventLog
+}
+
 // GetCustomer asks for one customer by ID.
 type GetCustomer struct {
-	Viewer Viewer
+	Viewer domain.Principal
 	ID     string
 	// AsOf, when set, asks for the customer as it was at that time: folded
 	// from the events recorded then or before. Zero asks for it as it is.
@@ -38,7 +47,7 @@ func NewGetCustomerHandler(readModel ReadModel, history History) (*GetCustomerHa
 // Handle returns the customer, or ErrNotFound when it does not exist (at
 // AsOf, when set) or the viewer may not see it.
 func (h *GetCustomerHandler) Handle(ctx context.Context, q GetCustomer) (Customer, error) {
-	scope, ok := ScopeOf(q.Viewer)
+	scope, ok := q.Viewer.Scope()
 	id, valid := parseCustomerID(q.ID)
 	if !ok || !valid {
 		return Customer{}, ErrNotFound
@@ -47,7 +56,7 @@ func (h *GetCustomerHandler) Handle(ctx context.Context, q GetCustomer) (Custome
 	if err != nil {
 		return Customer{}, err
 	}
-	if !scope.Allows(c) {
+	if !scope.Includes(c.ID, c.ParentOrganizationID) {
 		return Customer{}, ErrNotFound
 	}
 	return c, nil

@@ -88,10 +88,10 @@ func (d readModelDouble) Customers(context.Context, query.ListQuery) ([]query.Cu
 }
 
 var (
-	reseller      = query.Viewer{OrganizationID: parentOrg, Role: "reseller"}
-	otherReseller = query.Viewer{OrganizationID: "reseller-2", Role: "reseller"}
-	owner         = query.Viewer{OrganizationID: "owner", Role: "owner"}
-	itself        = query.Viewer{OrganizationID: customerID, Role: "customer"}
+	reseller      = domain.Principal{OrganizationID: parentOrg, Role: "reseller"}
+	otherReseller = domain.Principal{OrganizationID: "reseller-2", Role: "reseller"}
+	owner         = domain.Principal{OrganizationID: "owner", Role: "owner"}
+	itself        = domain.Principal{OrganizationID: customerID, Role: "customer"}
 )
 
 func versions(events []domain.RecordedEvent) string {
@@ -160,7 +160,7 @@ func TestListCustomerEventsHandler_refuses(t *testing.T) {
 	}{
 		{"404 other tenant", newEventLogDouble(0), query.ListCustomerEvents{Viewer: otherReseller, ID: customerID}, query.ErrNotFound},
 		{"404 other tenant on a later page", newEventLogDouble(3), query.ListCustomerEvents{Viewer: otherReseller, ID: customerID, FromVersion: 2}, query.ErrNotFound},
-		{"404 unknown role", newEventLogDouble(0), query.ListCustomerEvents{Viewer: query.Viewer{OrganizationID: parentOrg, Role: "guest"}, ID: customerID}, query.ErrNotFound},
+		{"404 unknown role", newEventLogDouble(0), query.ListCustomerEvents{Viewer: domain.Principal{OrganizationID: parentOrg, Role: "guest"}, ID: customerID}, query.ErrNotFound},
 		{"404 unknown customer", newEventLogDouble(0), query.ListCustomerEvents{Viewer: owner, ID: "0192f0c4-7b9e-7a31-9d2c-000000000000"}, query.ErrNotFound},
 		{"404 not a UUID", newEventLogDouble(0), query.ListCustomerEvents{Viewer: owner, ID: "org_1"}, query.ErrNotFound},
 		{"store error passes through", eventLogDouble{err: storeDown, reads: new([]string)}, query.ListCustomerEvents{Viewer: owner, ID: customerID}, storeDown},
@@ -174,7 +174,7 @@ func TestListCustomerEventsHandler_refuses(t *testing.T) {
 			}
 		})
 	}
-	for _, v := range []query.Viewer{owner, itself} {
+	for _, v := range []domain.Principal{owner, itself} {
 		h, _ := query.NewListCustomerEventsHandler(newEventLogDouble(0))
 		if _, err := h.Handle(t.Context(), query.ListCustomerEvents{Viewer: v, ID: customerID}); err != nil {
 			t.Errorf("%s: %v", v.Role, err)
@@ -216,7 +216,7 @@ func TestGetCustomerHandler_as_of(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		viewer  query.Viewer
+		viewer  domain.Principal
 		asOf    time.Time
 		version int64 // -1: ErrNotFound
 	}{

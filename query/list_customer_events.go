@@ -27,7 +27,7 @@ type EventLog interface {
 // ListCustomerEvents asks for a page of one customer's events as the event
 // store recorded them: its audit trail.
 type ListCustomerEvents struct {
-	Viewer      Viewer
+	Viewer      domain.Principal
 	ID          string
 	FromVersion int // stream version of the first event wanted, from 0
 	Limit       int
@@ -90,7 +90,7 @@ func (h *ListCustomerEventsHandler) Handle(ctx context.Context, q ListCustomerEv
 	if err := q.Validate(); err != nil {
 		return EventPage{}, err
 	}
-	scope, ok := ScopeOf(q.Viewer)
+	scope, ok := q.Viewer.Scope()
 	id, valid := parseCustomerID(q.ID)
 	if !ok || !valid {
 		return EventPage{}, ErrNotFound
@@ -115,7 +115,7 @@ func (h *ListCustomerEventsHandler) Handle(ctx context.Context, q ListCustomerEv
 // checkVisible returns ErrNotFound unless the viewer may see the customer.
 // A customer's parent organization is fixed by its creation, the stream's
 // first event, so that event decides; later pages need not fold the stream.
-func (h *ListCustomerEventsHandler) checkVisible(ctx context.Context, scope Scope, id string, from int, page []domain.RecordedEvent) error {
+func (h *ListCustomerEventsHandler) checkVisible(ctx context.Context, scope domain.Scope, id string, from int, page []domain.RecordedEvent) error {
 	first := page
 	if from > 0 {
 		var err error
@@ -127,7 +127,7 @@ func (h *ListCustomerEventsHandler) checkVisible(ctx context.Context, scope Scop
 		return ErrNotFound
 	}
 	c, ok := Fold([]domain.Event{first[0].Event})
-	if !ok || !scope.Allows(c) {
+	if !ok || !scope.Includes(c.ID, c.ParentOrganizationID) {
 		return ErrNotFound
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/customersvc/customersvc/domain"
 )
 
 // Sorting and paging limits of ListCustomers.
@@ -26,7 +28,7 @@ const (
 
 // ListCustomers asks for one page of the customers the viewer may see.
 type ListCustomers struct {
-	Viewer        Viewer
+	Viewer        domain.Principal
 	Page          int // from 1
 	PageSize      int
 	Search        string // matches name, description and VAT, case-insensitively
@@ -37,7 +39,7 @@ type ListCustomers struct {
 // ListQuery is what the read model is asked for: the scope resolved and the
 // page turned into an offset.
 type ListQuery struct {
-	Scope  Scope
+	Scope  domain.Scope
 	Search string // lower case
 	SortBy string
 	Desc   bool
@@ -150,7 +152,7 @@ func (h *ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (Pag
 		return Page{}, err
 	}
 	page := Page{Customers: []Customer{}, Page: q.Page, PageSize: q.PageSize}
-	scope, ok := ScopeOf(q.Viewer)
+	scope, ok := q.Viewer.Scope()
 	if !ok {
 		return page, nil
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customersvc/customersvc/command"
 	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/command/eventstore/customerstream"
 	"github.com/customersvc/customersvc/command/eventstore/sqlite"
 	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
@@ -128,7 +128,7 @@ func assertLogEqualsReadModel(t *testing.T, dataDir string, acknowledged []strin
 			t.Errorf("customer %s got a 201 but is not in the event store", id)
 		}
 	}
-	all, total, err := rm.Customers(ctx, query.ListQuery{Scope: query.Scope{All: true}, SortBy: query.SortByCreatedAt, Limit: 1 << 30})
+	all, total, err := rm.Customers(ctx, query.ListQuery{Scope: domain.Scope{All: true}, SortBy: query.SortByCreatedAt, Limit: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,17 +160,17 @@ func foldLog(t *testing.T, store *sqlite.Store) map[string]query.Customer {
 		t.Fatal(err)
 	}
 	events := map[string][]domain.Event{}
-	err = store.Follow(ctx, eventstore.Start, eventstore.Filter{StreamPrefixes: []string{command.CustomerStreamPrefix}},
+	err = store.Follow(ctx, eventstore.Start, customerstream.Filter,
 		func(_ context.Context, b eventstore.Batch) error {
 			for _, r := range b.Events {
-				e, err := command.DecodeRecorded(r)
+				e, err := customerstream.Decode(r)
 				if err != nil {
 					return err
 				}
-				id, _ := command.CustomerIDFromStream(r.Stream)
+				id, _ := customerstream.CustomerID(r.Stream)
 				events[id] = append(events[id], e)
 			}
-			if !b.Checkpoint.Less(head) {
+			if !b.Reached.Less(head) {
 				return errDone
 			}
 			return nil
@@ -209,7 +209,7 @@ func checkReservations(t *testing.T, store *sqlite.Store, customers map[string]q
 					t.Errorf("reservation %s is held by %s, which was never created", r.Stream, held.CustomerID)
 				}
 			}
-			if !b.Checkpoint.Less(head) {
+			if !b.Reached.Less(head) {
 				return errDone
 			}
 			return nil

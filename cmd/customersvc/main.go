@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/customersvc/customersvc/cmd/customersvc/app"
+	"github.com/customersvc/customersvc/cmd/customersvc/cli"
 )
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
@@ -28,11 +29,11 @@ func main() {
 	var err error
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == "token":
-		err = app.TokenCommand(os.Args[2:], os.Getenv, os.Stdout)
+		err = cli.Token(os.Args[2:], os.Getenv, os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "deadletters":
-		err = app.DeadLettersCommand(ctx, os.Args[2:], os.Getenv, os.Stdout)
+		err = cli.DeadLetters(ctx, os.Args[2:], os.Getenv, os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "projections":
-		err = app.ProjectionsCommand(ctx, os.Args[2:], os.Getenv, os.Stdout)
+		err = cli.Projections(ctx, os.Args[2:], os.Getenv, os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "serve":
 		err = app.Run(ctx, os.Args[2:], os.Getenv, os.Stderr)
 	default:

@@ -32,7 +32,7 @@ type Store interface {
 	// filter's prefixes, then goes on delivering new events as they are
 	// committed. It returns when ctx ends (with ctx.Err()) or when handle
 	// returns an error (with that error). A batch may carry no events and
-	// only a checkpoint: the log was read up to there.
+	// only the position it reached: the log was read up to there.
 	Follow(ctx context.Context, from Position, filter Filter, handle func(context.Context, Batch) error) error
 
 	// Head returns the position of the last event in the log, Start when
@@ -120,10 +120,12 @@ type Filter struct {
 }
 
 // Batch is what Follow hands over at once: events in log order, and the
-// position up to which the log has been read (at or after the last event).
+// position up to which the log has been read, at or after the last event.
+// (EventStoreDB calls that a subscription checkpoint; here "checkpoint" is
+// kept for a projection's saved position.)
 type Batch struct {
-	Events     []RecordedEvent
-	Checkpoint Position
+	Events  []RecordedEvent
+	Reached Position
 }
 
 // WriteResult says where an append landed.

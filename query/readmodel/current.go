@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/customersvc/customersvc/internal/durable"
 )
 
 // A data directory holds the live read model in one file and, during a
@@ -77,8 +79,8 @@ func fileGeneration(name string) (int, error) {
 }
 
 // SetCurrent records that path, a read-model file in dir, is the live
-// one from now on. It replaces CurrentFile atomically (write, sync,
-// rename, sync the directory), so a crash leaves the old or the new name.
+// one from now on. It replaces CurrentFile durably, so a crash leaves the
+// old or the new name.
 func SetCurrent(dir, path string) error {
 	name := filepath.Base(path)
 	if filepath.Clean(filepath.Dir(path)) != filepath.Clean(dir) {
@@ -87,25 +89,7 @@ func SetCurrent(dir, path string) error {
 	if _, err := fileGeneration(name); err != nil {
 		return fmt.Errorf("read model: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+CurrentFile+"-*")
-	if err != nil {
-		return fmt.Errorf("read model: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, nothing is there
-	_, err = tmp.WriteString(name + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, CurrentFile))
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, CurrentFile), []byte(name+"\n"), 0o600); err != nil {
 		return fmt.Errorf("read model: set current file: %w", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
 	"github.com/customersvc/customersvc/query/readmodel"
 )
@@ -79,7 +80,7 @@ func TestLoaderWritesStoreRows(t *testing.T) {
 	if err != nil || c.Name != "Five 3 ÄÖÜ İ K" || c.Version != 5 {
 		t.Fatalf("customer %+v, %v", c, err)
 	}
-	if _, total, err := reopened.Customers(ctx, query.ListQuery{Scope: query.Scope{All: true}, Search: "five 3 äöü i k", Limit: 1}); err != nil || total != 1 {
+	if _, total, err := reopened.Customers(ctx, query.ListQuery{Scope: domain.Scope{All: true}, Search: "five 3 äöü i k", Limit: 1}); err != nil || total != 1 {
 		t.Fatalf("search: %d, %v", total, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
 	"github.com/customersvc/customersvc/query/readmodel"
 )
@@ -71,7 +72,7 @@ func readUntil(t *testing.T, live *readmodel.Swappable, stop <-chan struct{}, sw
 			t.Errorf("Customer: %v", err)
 			return
 		}
-		page, total, err := live.Customers(context.Background(), query.ListQuery{Scope: query.Scope{All: true}, Search: "äöü", Limit: 5})
+		page, total, err := live.Customers(context.Background(), query.ListQuery{Scope: domain.Scope{All: true}, Search: "äöü", Limit: 5})
 		if err != nil || total != 50 || len(page) != 5 {
 			t.Errorf("Customers: %d of %d, %v", len(page), total, err)
 			return

@@ -3,9 +3,68 @@ package http
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/customersvc/customersvc/command"
 )
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// toCreateCommand turns a POST /customers request into the command: the
+// media type and size of the body, its structure and the idempotency key
+// are checked here, every problem at once; the business rules are the
+// domain's.
+func toCreateCommand(c *gin.Context) (command.CreateCustomer, error) {
+	body, err := readJSONBody(c)
+	if err != nil {
+		return command.CreateCustomer{}, err
+	}
+	req, err := decodeCreateRequest(body, c.GetHeader(headerIdempotencyKey))
+	if err != nil {
+		return command.CreateCustomer{}, err
+	}
+	return command.CreateCustomer{
+		Principal:      principalOf(c),
+		Name:           req.Name,
+		Description:    req.Description,
+		CustomData:     req.CustomData,
+		VAT:            req.VAT,
+		RequestID:      c.GetString(requestIDKey),
+		IdempotencyKey: req.IdempotencyKey,
+	}, nil
+}
+
+// readJSONBody enforces the media type and the size limit.
+func readJSONBody(c *gin.Context) ([]byte, error) {
+	if ct := c.GetHeader("Content-Type"); ct != "" && !isJSON(ct) {
+		return nil, errUnsupportedMediaType
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, errBodyTooLarge
+	}
+	if err != nil {
+		return nil, badRequestError{{Key: keyBody, Message: codeInvalidJSON}}
+	}
+	return body, nil
+}
+
+func isJSON(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
+}
 
 // Limits on custom_data, checked before anything is stored.
 const (

@@ -9,8 +9,10 @@ import (
 
 	"github.com/customersvc/customersvc/command"
 	"github.com/customersvc/customersvc/domain"
+	"github.com/customersvc/customersvc/projections/rebuild"
 	"github.com/customersvc/customersvc/query"
 	"github.com/customersvc/customersvc/transport/http/auth"
+	natsx "github.com/customersvc/customersvc/transport/nats"
 )
 
 var (
@@ -23,8 +25,9 @@ type badRequestError []fieldError
 
 func (e badRequestError) Error() string { return "validation failed" }
 
-// respondError is the one place that maps an error to a status and a body.
-// An error it does not know is a 500 whose details go to the log only.
+// respondError is the one place that maps an error to a status and a body,
+// for the public API and the admin API alike. An error it does not know is
+// a 500 whose details go to the log only.
 func respondError(c *gin.Context, logger *slog.Logger, err error) {
 	c.Abort()
 	var (
@@ -36,7 +39,7 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 	switch {
 	case errors.Is(err, auth.ErrInvalidToken):
 		respond(c, http.StatusUnauthorized, "invalid token", emptyData)
-	case errors.Is(err, command.ErrForbidden):
+	case errors.Is(err, domain.ErrForbidden):
 		respond(c, http.StatusForbidden, "insufficient permissions", emptyData)
 	case errors.As(err, &badRequest):
 		respondValidation(c, http.StatusBadRequest, badRequest)
@@ -48,6 +51,12 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 		respondValidation(c, http.StatusUnprocessableEntity, fromViolations(violations))
 	case errors.Is(err, query.ErrNotFound):
 		respond(c, http.StatusNotFound, "customer not found", emptyData)
+	case errors.Is(err, natsx.ErrUnknownDeadLetter):
+		respond(c, http.StatusNotFound, "dead letter not found", emptyData)
+	case errors.Is(err, rebuild.ErrUnknownProjection):
+		respond(c, http.StatusNotFound, "projection not found", emptyData)
+	case errors.Is(err, rebuild.ErrRunning):
+		respond(c, http.StatusConflict, "a rebuild is already running", emptyData)
 	case errors.Is(err, errBodyTooLarge):
 		respond(c, http.StatusRequestEntityTooLarge, "request body too large", emptyData)
 	case errors.Is(err, errUnsupportedMediaType):

@@ -45,29 +45,17 @@ type eventPaginationResponse struct {
 	NextFromVersion *int `json:"next_from_version"`
 }
 
-func (a *customersAPI) listCustomerEvents(c *gin.Context) {
-	q, err := toEventsQuery(c, viewerOf(c))
+func (a *customersAPI) listCustomerEvents(c *gin.Context) error {
+	q, err := toEventsQuery(c)
 	if err != nil {
-		respondError(c, a.logger, err)
-		return
+		return err
 	}
 	page, err := a.events.Handle(c.Request.Context(), q)
 	if err != nil {
-		respondError(c, a.logger, err)
-		return
+		return err
 	}
 	respond(c, http.StatusOK, "customer events retrieved successfully", toEventPageResponse(page))
-}
-
-// toEventsQuery reads the paging parameters over the defaults and reports
-// every bad one at once.
-func toEventsQuery(c *gin.Context, viewer query.Viewer) (query.ListCustomerEvents, error) {
-	q := query.ListCustomerEvents{Viewer: viewer, ID: c.Param("id")}.WithDefaults()
-	problems := readIntParams(c, map[string]*int{"from_version": &q.FromVersion, "limit": &q.Limit})
-	if err := withInvalid(problems, q.Validate()); err != nil {
-		return query.ListCustomerEvents{}, err
-	}
-	return q, nil
+	return nil
 }
 
 func toEventPageResponse(p query.EventPage) eventPageResponse {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,11 +32,8 @@ func (d createDouble) Handle(_ context.Context, cmd command.CreateCustomer) (com
 	if d.panics {
 		panic("test double panics")
 	}
-	if err := command.AuthorizeCreateCustomer(cmd.Actor); err != nil {
-		return command.CreatedCustomer{}, err
-	}
 	c, err := domain.CreateCustomer(domain.NewCustomer{
-		ID: "0192f0c4-7b9e-7a31-9d2c-3f4e5a6b7c8d", ParentOrganizationID: cmd.Actor.OrganizationID,
+		ID: "0192f0c4-7b9e-7a31-9d2c-3f4e5a6b7c8d", ParentOrganizationID: cmd.Principal.OrganizationID,
 		Name: cmd.Name, Description: cmd.Description, CustomData: cmd.CustomData, VAT: cmd.VAT, Now: time.Now(),
 	})
 	if err != nil {
@@ -138,6 +136,47 @@ func FuzzCreateCustomer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		checkDocumented(t, post(h, tok, contentType, body))
 	})
+}
+
+// createSpy is a test double of the command side that counts the commands
+// it is handed.
+type createSpy struct {
+	createDouble
+	calls *atomic.Int32
+}
+
+func (s createSpy) Handle(ctx context.Context, cmd command.CreateCustomer) (command.CreatedCustomer, error) {
+	s.calls.Add(1)
+	return s.createDouble.Handle(ctx, cmd)
+}
+
+// TestCreate403BeforeTheBody: a principal that may not create is refused
+// before its body is read, whatever is wrong with the body, and nothing
+// reaches the command side.
+func TestCreate403BeforeTheBody(t *testing.T) {
+	t.Parallel()
+	spy := createSpy{calls: new(atomic.Int32)}
+	h, _ := newAPI(t, spy, io.Discard)
+	for name, perms := range map[string][]string{"customer role": {"manage:customers"}, "read only": {"read:customers"}} {
+		role := "Reseller"
+		if name == "customer role" {
+			role = "Customer"
+		}
+		tok, err := auth.Mint(secret, auth.MintClaims{UserID: "u", OrganizationID: "org", OrgRole: role,
+			Permissions: perms, TTL: time.Hour}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range []string{`{"name":"A","custom_data":{"vat":"IT12345678901"}}`, `not json`} {
+			rec := post(h, tok, "text/plain", []byte(body))
+			if rec.Code != 403 || rec.Body.String() != `{"code":403,"message":"insufficient permissions","data":{}}` {
+				t.Errorf("%s, body %s: %d %s", name, body, rec.Code, rec.Body)
+			}
+		}
+	}
+	if n := spy.calls.Load(); n != 0 {
+		t.Fatalf("the command side was called %d times for refused principals", n)
+	}
 }
 
 func TestCreate500OnPanicWithoutStack(t *testing.T) {

@@ -10,12 +10,12 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 )
 
 const (
 	requestIDKey  = "request_id"
-	actorKey      = "actor"
+	principalKey  = "principal"
 	headerRequest = "X-Request-Id"
 )
 
@@ -58,35 +58,41 @@ func recoverPanics(logger *slog.Logger) gin.HandlerFunc {
 
 // TokenVerifier turns an Authorization header into the caller.
 type TokenVerifier interface {
-	Verify(authorizationHeader string) (command.Actor, error)
+	Verify(authorizationHeader string) (domain.Principal, error)
 }
 
 // authenticate answers 401 unless the request carries a valid token.
 func authenticate(v TokenVerifier, logger *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		actor, err := v.Verify(c.GetHeader("Authorization"))
+	return handle(logger, func(c *gin.Context) error {
+		principal, err := v.Verify(c.GetHeader("Authorization"))
 		if err != nil {
-			respondError(c, logger, err)
-			return
+			return err
 		}
-		c.Set(actorKey, actor)
-		c.Next()
-	}
+		c.Set(principalKey, principal)
+		return nil
+	})
 }
 
-// authorize answers 403 unless rule allows the caller.
-func authorize(rule func(command.Actor) error, logger *slog.Logger) gin.HandlerFunc {
+// authorize answers 403 unless rule, one of domain.Principal's May*
+// methods, allows the caller. It runs before the body is read: the
+// contract answers 403 before any problem of the body. This is the one
+// place a request is authorized.
+func authorize(rule func(domain.Principal) error, logger *slog.Logger) gin.HandlerFunc {
+	return handle(logger, func(c *gin.Context) error { return rule(principalOf(c)) })
+}
+
+func principalOf(c *gin.Context) domain.Principal {
+	p, _ := c.Get(principalKey)
+	principal, _ := p.(domain.Principal)
+	return principal
+}
+
+// handle adapts a handler that returns its error to Gin: an error goes
+// through the one error table (respondError) and stops the chain.
+func handle(logger *slog.Logger, h func(*gin.Context) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := rule(actorOf(c)); err != nil {
+		if err := h(c); err != nil {
 			respondError(c, logger, err)
-			return
 		}
-		c.Next()
 	}
-}
-
-func actorOf(c *gin.Context) command.Actor {
-	a, _ := c.Get(actorKey)
-	actor, _ := a.(command.Actor)
-	return actor
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 )
 
 // Deps is what the API needs.
@@ -48,29 +48,36 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.HandleMethodNotAllowed = true
-	r.ContextWithFallback = true
-	r.Use(requestID(), recoverPanics(d.Logger))
-	r.NoRoute(func(c *gin.Context) { respond(c, http.StatusNotFound, "not found", emptyData) })
-	r.NoMethod(func(c *gin.Context) { respond(c, http.StatusMethodNotAllowed, "method not allowed", emptyData) })
-
+	r := newEngine(d.Logger)
 	health := healthAPI{checks: d.Checks}
 	r.GET("/livez", health.live)
 	r.GET("/readyz", health.ready)
 
+	creates := authorize(domain.Principal.MayCreateCustomers, d.Logger)
+	reads := authorize(domain.Principal.MayReadCustomers, d.Logger)
 	for _, base := range []string{"/customers", "/api/customers"} {
 		api := &customersAPI{create: d.CreateCustomer, get: d.GetCustomer, list: d.ListCustomers,
-			events: d.ListCustomerEvents, logger: d.Logger, basePath: base}
+			events: d.ListCustomerEvents, basePath: base}
 		g := r.Group(base, authenticate(d.Verifier, d.Logger))
-		g.POST("", authorize(command.AuthorizeCreateCustomer, d.Logger), api.createCustomer)
-		reads := authorize(command.AuthorizeReadCustomers, d.Logger)
-		g.GET("", reads, api.listCustomers)
-		g.GET("/:id", reads, api.getCustomer)
+		g.POST("", creates, handle(d.Logger, api.createCustomer))
+		g.GET("", reads, handle(d.Logger, api.listCustomers))
+		g.GET("/:id", reads, handle(d.Logger, api.getCustomer))
 		if api.events != nil {
-			g.GET("/:id/events", reads, api.listCustomerEvents)
+			g.GET("/:id/events", reads, handle(d.Logger, api.listCustomerEvents))
 		}
 	}
 	return r, nil
+}
+
+// newEngine is a Gin engine answering in the envelope: request IDs, panics
+// as 500s, and 404/405 for what has no route.
+func newEngine(logger *slog.Logger) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestID(), recoverPanics(logger))
+	r.NoRoute(func(c *gin.Context) { respond(c, http.StatusNotFound, "not found", emptyData) })
+	r.NoMethod(func(c *gin.Context) { respond(c, http.StatusMethodNotAllowed, "method not allowed", emptyData) })
+	return r
 }

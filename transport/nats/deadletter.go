@@ -9,8 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/customersvc/customersvc/projections"
 )
 
 // Headers a parked message carries beside the original ones.
@@ -19,7 +17,6 @@ const (
 	HeaderParkedProjection = "parked-projection"
 	HeaderParkedSubject    = "parked-subject"
 	HeaderParkedAt         = "parked-at"
-	headerWatermillUUID    = "_watermill_message_uuid"
 )
 
 // DeadLetters is the dead-letter stream: poison events parked by the
@@ -45,15 +42,15 @@ func NewDeadLetters(ctx context.Context, js jetstream.JetStream, stream, subject
 	return &DeadLetters{js: js, stream: stream, subject: subject}, nil
 }
 
-// Park implements projections.Parker: it stores the message with its
+// Park implements Parker: it stores the message with its
 // original headers and the reason, and returns once JetStream has it.
-func (d *DeadLetters) Park(ctx context.Context, e projections.ParkedEvent) error {
+func (d *DeadLetters) Park(ctx context.Context, e ParkedEvent) error {
 	msg := nats.NewMsg(d.subject)
 	msg.Data = e.Message.Payload
 	for k, v := range e.Message.Metadata {
 		msg.Header.Set(k, v)
 	}
-	msg.Header.Set(headerWatermillUUID, e.Message.UUID)
+	msg.Header.Set(HeaderWatermillUUID, e.Message.UUID)
 	msg.Header.Set(HeaderParkedReason, e.Reason)
 	msg.Header.Set(HeaderParkedProjection, e.Projection)
 	msg.Header.Set(HeaderParkedSubject, e.Subject)
@@ -108,7 +105,7 @@ func toParked(raw *jetstream.RawStreamMsg) Parked {
 		h[k] = raw.Header.Get(k)
 	}
 	return Parked{
-		Sequence: raw.Sequence, EventID: raw.Header.Get(headerWatermillUUID), Type: raw.Header.Get(projections.HeaderType),
+		Sequence: raw.Sequence, EventID: raw.Header.Get(HeaderWatermillUUID), Type: raw.Header.Get(HeaderType),
 		Projection: raw.Header.Get(HeaderParkedProjection), Subject: raw.Header.Get(HeaderParkedSubject),
 		Reason: raw.Header.Get(HeaderParkedReason), ParkedAt: raw.Header.Get(HeaderParkedAt), Headers: h, Data: string(raw.Data),
 	}
@@ -142,7 +139,7 @@ func (d *DeadLetters) Replay(ctx context.Context, seq uint64) error {
 			msg.Header.Set(k, raw.Header.Get(k))
 		}
 	}
-	msg.Header.Set(nats.MsgIdHdr, raw.Header.Get(headerWatermillUUID)+":replay:"+strconv.FormatUint(seq, 10)+":"+strconv.FormatInt(time.Now().UnixNano(), 10))
+	msg.Header.Set(nats.MsgIdHdr, raw.Header.Get(HeaderWatermillUUID)+":replay:"+strconv.FormatUint(seq, 10)+":"+strconv.FormatInt(time.Now().UnixNano(), 10))
 	if _, err := d.js.PublishMsg(ctx, msg); err != nil {
 		return fmt.Errorf("replay %d: %w", seq, err)
 	}

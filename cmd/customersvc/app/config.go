@@ -206,14 +206,3 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
-}

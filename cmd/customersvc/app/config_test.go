@@ -1,13 +1,11 @@
 package app_test
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/customersvc/customersvc/cmd/customersvc/app"
-	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -48,32 +46,5 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 	}
 	if _, err := app.LoadConfig("test", nil, env(map[string]string{"SHUTDOWN_TIMEOUT": "soon"})); err == nil || !strings.Contains(err.Error(), "SHUTDOWN_TIMEOUT") {
 		t.Errorf("bad duration: %v", err)
-	}
-}
-
-func TestTokenCommandSignsWithTheServiceSecret(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	var out bytes.Buffer
-	if err := app.TokenCommand([]string{"--org-role", "Distributor", "--org-id", "dist-1"}, env(map[string]string{"DATA_DIR": dir}), &out); err != nil {
-		t.Fatal(err)
-	}
-	secret, err := auth.LoadOrCreateSecret(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := auth.NewVerifier(auth.Config{HS256Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	actor, err := v.Verify("Bearer " + strings.TrimSpace(out.String()))
-	if err != nil {
-		t.Fatalf("token does not verify with the secret in DATA_DIR: %v", err)
-	}
-	if actor.OrganizationID != "dist-1" || actor.OrgRole != "distributor" || !actor.HasPermission("manage:customers") {
-		t.Errorf("actor %+v", actor)
-	}
-	if err := app.TokenCommand(nil, env(map[string]string{"DATA_DIR": dir}), &out); err == nil {
-		t.Error("token without --org-id accepted")
 	}
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/customersvc/customersvc/command"
 	"github.com/customersvc/customersvc/domain"
+	"github.com/customersvc/customersvc/projections/rebuild"
 	"github.com/customersvc/customersvc/query"
+	"github.com/customersvc/customersvc/query/history"
 	transporthttp "github.com/customersvc/customersvc/transport/http"
 	"github.com/customersvc/customersvc/transport/http/auth"
 )
@@ -62,15 +64,15 @@ func (s *Service) newHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	history, err := command.NewCustomerHistory(s.store)
+	customerHistory, err := history.New(s.store)
 	if err != nil {
 		return nil, err
 	}
-	events, err := query.NewListCustomerEventsHandler(history)
+	events, err := query.NewListCustomerEventsHandler(customerHistory)
 	if err != nil {
 		return nil, err
 	}
-	get, err := query.NewGetCustomerHandler(s.readModel, history)
+	get, err := query.NewGetCustomerHandler(s.readModel, customerHistory)
 	if err != nil {
 		return nil, err
 	}
@@ -109,4 +111,40 @@ func (s *Service) brokerReady(ctx context.Context) error {
 		return errors.New("relay cannot publish")
 	}
 	return nil
+}
+
+// serveAdmin serves the operators' API (transporthttp.NewAdminHandler) on
+// its own address, never on the public one.
+func (s *Service) serveAdmin() error {
+	manager, err := rebuild.NewManager(s.store, s.readModel, s.cfg.DataDir, rebuild.Config{Logger: s.logger})
+	if err != nil {
+		return err
+	}
+	handler, err := transporthttp.NewAdminHandler(transporthttp.AdminDeps{
+		DeadLetters: s.deadLetters, ParkedSinceStart: s.poison.Parked, Projections: manager, Logger: s.logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.cfg.AdminAddr)
+	if err != nil {
+		return err
+	}
+	s.adminListener = ln
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	s.onClose(srv.Close)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("admin server stopped", "error", err)
+		}
+	}()
+	return nil
+}
+
+// AdminAddr is the address of the operators' API, empty when it is off.
+func (s *Service) AdminAddr() string {
+	if s.adminListener == nil {
+		return ""
+	}
+	return s.adminListener.Addr().String()
 }

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	"github.com/ThreeDotsLabs/watermill/components/cqrs"
-	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -34,23 +30,6 @@ func (b *broker) describe() string {
 		return "embedded, in-process only"
 	}
 	return "external"
-}
-
-// projectorDurable names the durable JetStream consumer of a projection.
-func projectorDurable(projection string) string { return "projection-" + projection }
-
-// pendingFor is how many messages the durable consumer has not yet
-// delivered or had acknowledged.
-func (b *broker) pendingFor(ctx context.Context, stream, durable string) (uint64, error) {
-	c, err := b.js.PushConsumer(ctx, stream, durable)
-	if err != nil {
-		return 0, fmt.Errorf("consumer %s: %w", durable, err)
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("consumer %s: %w", durable, err)
-	}
-	return info.NumPending + uint64(info.NumAckPending), nil
 }
 
 // ping reports whether the broker connection is up.
@@ -120,8 +99,12 @@ func (s *Service) startRelay(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	relay, err := projections.NewRelay(s.store, publisher, projections.NewFileCheckpoint(s.path("relay.checkpoint"), s.cfg.RelayRepublishWindow),
-		projections.RelayConfig{SubjectPrefix: s.cfg.NATSSubjectPrefix, Source: s.cfg.EventSource, Logger: s.logger})
+	progress, err := natsx.NewProgressFile(s.cfg.DataDir, s.cfg.RelayRepublishWindow)
+	if err != nil {
+		return err
+	}
+	relay, err := natsx.NewRelay(s.store, publisher, progress,
+		natsx.RelayConfig{SubjectPrefix: s.cfg.NATSSubjectPrefix, Source: s.cfg.EventSource, Logger: s.logger})
 	if err != nil {
 		return err
 	}
@@ -137,37 +120,13 @@ func (s *Service) startProjectors(ctx context.Context) error {
 	}
 	s.projector = projector
 	s.goBackground("customers projector", ctx, projector.Run)
-
-	wmLogger := watermillLogger{logger: s.logger}
-	router, err := message.NewRouter(message.RouterConfig{}, wmLogger)
+	router, err := natsx.NewRouter(natsx.RouterConfig{
+		Conn: s.broker.sub, Stream: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix,
+		DeadLetters: s.deadLetters, Poison: &s.poison, Logger: s.logger,
+	}, map[string]natsx.Projector{projections.CustomersProjection: projector})
 	if err != nil {
 		return err
 	}
-	processor, err := cqrs.NewEventGroupProcessorWithConfig(router, cqrs.EventGroupProcessorConfig{
-		GenerateSubscribeTopic: func(cqrs.EventGroupProcessorGenerateSubscribeTopicParams) (string, error) {
-			return s.cfg.NATSSubjectPrefix + ".>", nil
-		},
-		SubscriberConstructor: func(p cqrs.EventGroupProcessorSubscriberConstructorParams) (message.Subscriber, error) {
-			return natsx.NewSubscriber(s.broker.sub, natsx.SubscriberConfig{
-				Stream: s.cfg.NATSStream, Durable: projectorDurable(p.EventGroupName), Logger: wmLogger,
-			})
-		},
-		Marshaler:         projections.EventMarshaler{},
-		AckOnUnknownEvent: true,
-		Logger:            wmLogger,
-	})
-	if err != nil {
-		return err
-	}
-	if err := processor.AddHandlersGroup(projections.CustomersProjection, projector.Handlers()...); err != nil {
-		return err
-	}
-	// Outermost first: a poison event is parked once the retries inside are
-	// spent; other failures go back to JetStream and come again later.
-	router.AddMiddleware(
-		s.poison.ParkPoison(s.deadLetters, projections.CustomersProjection, s.cfg.NATSSubjectPrefix, s.logger),
-		middleware.Retry{MaxRetries: 3, InitialInterval: 100 * time.Millisecond, Multiplier: 2, Logger: wmLogger}.Middleware,
-	)
 	s.goBackground("watermill router", ctx, router.Run)
 	s.onClose(router.Close)
 	select {

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/customersvc/customersvc/cmd/customersvc/app"
+	"github.com/customersvc/customersvc/cmd/customersvc/cli"
 	"github.com/customersvc/customersvc/domain"
 )
 
@@ -71,7 +72,7 @@ func TestPoisonEventIsParked(t *testing.T) {
 	var listed bytes.Buffer
 	eventually(t, 10*time.Second, func() error {
 		listed.Reset()
-		if err := app.DeadLettersCommand(ctx, []string{"list"}, env, &listed); err != nil {
+		if err := cli.DeadLetters(ctx, []string{"list"}, env, &listed); err != nil {
 			return err
 		}
 		if !strings.Contains(listed.String(), "unsupported event schema version") {
@@ -94,7 +95,7 @@ func TestPoisonEventIsParked(t *testing.T) {
 		t.Fatal(err)
 	}
 	var replayed bytes.Buffer
-	if err := app.DeadLettersCommand(ctx, []string{"replay", "--all"}, env, &replayed); err != nil {
+	if err := cli.DeadLetters(ctx, []string{"replay", "--all"}, env, &replayed); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, func() error {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/customersvc/customersvc/cmd/customersvc/app"
+	"github.com/customersvc/customersvc/cmd/customersvc/cli"
 )
 
 // TestRebuildWhileServing rebuilds the customers projection through the CLI
@@ -41,7 +41,7 @@ func TestRebuildWhileServing(t *testing.T) {
 		return ""
 	}
 	var out bytes.Buffer
-	if err := app.ProjectionsCommand(context.Background(), []string{"rebuild", "customers"}, env, &out); err != nil {
+	if err := cli.Projections(context.Background(), []string{"rebuild", "customers"}, env, &out); err != nil {
 		t.Fatalf("rebuild: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "rebuild finished") || !strings.Contains(out.String(), "rebuild: position") {
@@ -63,7 +63,7 @@ func TestRebuildWhileServing(t *testing.T) {
 		return nil
 	})
 	out.Reset()
-	if err := app.ProjectionsCommand(context.Background(), []string{"list"}, env, &out); err != nil {
+	if err := cli.Projections(context.Background(), []string{"list"}, env, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "customers") || !strings.Contains(out.String(), "LAG") {

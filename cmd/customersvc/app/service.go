@@ -26,16 +26,14 @@ type Service struct {
 	store       eventstore.Store
 	readModel   *readmodel.Swappable // a rebuilt copy can take over while serving
 	broker      *broker
-	relay       *projections.Relay
+	relay       *natsx.Relay
 	projector   *projections.CustomersProjector
-	poison      projections.Poison
+	poison      natsx.Poison
 	deadLetters *natsx.DeadLetters
 
 	listener      net.Listener
 	adminListener net.Listener
 	server        *http.Server
-
-	rebuilding sync.Mutex // one projection rebuild at a time
 
 	background context.CancelFunc
 	wg         sync.WaitGroup
@@ -122,7 +120,7 @@ func (s *Service) drain(ctx context.Context) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		pending, err := s.broker.pendingFor(ctx, s.cfg.NATSStream, projectorDurable(projections.CustomersProjection))
+		pending, err := natsx.ConsumerPending(ctx, s.broker.js, s.cfg.NATSStream, natsx.ProjectorDurable(projections.CustomersProjection))
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ import (
 // follow within Config.FollowLinger, up to Config.FollowBatch. A checkpoint
 // from the server comes as a batch of its own (with any events still
 // gathered), so that a follower whose filter matches little still
-// advances; otherwise a batch's checkpoint is its last event's position.
+// advances; otherwise a batch reaches its last event's position.
 //
 // Delivery: every event after from is handed over exactly once per Follow
 // call, in log order. When the subscription drops (the server restarts,

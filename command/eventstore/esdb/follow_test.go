@@ -78,10 +78,10 @@ func (f *followed) events(t *testing.T, after eventstore.Position, n int) []even
 			}
 			after = e.Position
 		}
-		if b.Checkpoint.Less(after) {
-			t.Fatalf("checkpoint %s before %s", b.Checkpoint, after)
+		if b.Reached.Less(after) {
+			t.Fatalf("checkpoint %s before %s", b.Reached, after)
 		}
-		after = b.Checkpoint
+		after = b.Reached
 		got = append(got, b.Events...)
 	}
 	if len(got) > n {
@@ -168,10 +168,10 @@ func TestFollowAdvancesWithoutMatches(t *testing.T) {
 		if len(b.Events) > 0 {
 			t.Fatalf("handed over %d events", len(b.Events))
 		}
-		if b.Checkpoint == eventstore.Start {
+		if b.Reached == eventstore.Start {
 			t.Fatal("checkpoint-only batch at Start")
 		}
-		if !b.Checkpoint.Less(last.Position) {
+		if !b.Reached.Less(last.Position) {
 			return
 		}
 	}
@@ -194,8 +194,8 @@ func TestFollowGathersBatches(t *testing.T) {
 	for i := range 2 {
 		b := f.next(t)
 		wantIDs(t, b.Events, events[4*i:4*i+4])
-		if b.Checkpoint != b.Events[3].Position {
-			t.Errorf("batch %d: checkpoint %s, last event at %s", i, b.Checkpoint, b.Events[3].Position)
+		if b.Reached != b.Events[3].Position {
+			t.Errorf("batch %d: checkpoint %s, last event at %s", i, b.Reached, b.Events[3].Position)
 		}
 	}
 }

@@ -144,7 +144,7 @@ func (f *follower) flush(ctx context.Context) error {
 }
 
 func (f *follower) deliver(ctx context.Context, checkpoint eventstore.Position) error {
-	b := eventstore.Batch{Events: f.batch, Checkpoint: checkpoint}
+	b := eventstore.Batch{Events: f.batch, Reached: checkpoint}
 	f.batch = nil // the handler may keep b.Events
 	if err := f.handle(ctx, b); err != nil {
 		return &handleError{err: err}

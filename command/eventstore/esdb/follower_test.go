@@ -43,7 +43,7 @@ func TestFollowerSkipsWhatItHandedOver(t *testing.T) {
 		}
 	}
 	if len(batches) != 1 || len(batches[0].Events) != 1 || batches[0].Events[0].Position != at(400) ||
-		batches[0].Checkpoint != at(500) {
+		batches[0].Reached != at(500) {
 		t.Fatalf("handed over %+v; want the event at 400 with checkpoint 500", batches)
 	}
 	if f.last != at(500) {

@@ -83,8 +83,8 @@ func (o *orderCheck) check(b eventstore.Batch) {
 		}
 		last = e.Position
 	}
-	if b.Checkpoint.Less(last) {
-		o.t.Errorf("checkpoint %s before %s", b.Checkpoint, last)
+	if b.Reached.Less(last) {
+		o.t.Errorf("checkpoint %s before %s", b.Reached, last)
 	}
-	o.checkpoint = b.Checkpoint
+	o.checkpoint = b.Reached
 }

@@ -61,7 +61,7 @@ func TestFollowAdvancesWithoutMatches(t *testing.T) {
 			if len(b.Events) > 0 {
 				t.Errorf("delivered %d events", len(b.Events))
 			}
-			if !b.Checkpoint.Less(res.Position) {
+			if !b.Reached.Less(res.Position) {
 				return errReached
 			}
 			return nil

@@ -19,10 +19,10 @@ const (
 	followPoll = time.Second
 )
 
-// Follow implements eventstore.Store. A batch's checkpoint is the log head
+// Follow implements eventstore.Store. A batch reaches the log head
 // the read saw when the read reached it, else its last event: a follower
 // whose filter matches little still advances, without extra empty batches.
-// A checkpoint-only batch comes only when the head moved.
+// A batch without events comes only when the head moved.
 func (s *Store) Follow(ctx context.Context, from eventstore.Position, filter eventstore.Filter, handle func(context.Context, eventstore.Batch) error) error {
 	q := newLogQuery(filter)
 	after := toInt64(from.Commit)
@@ -35,11 +35,11 @@ func (s *Store) Follow(ctx context.Context, from eventstore.Position, filter eve
 		if err != nil {
 			return s.followError(ctx, err)
 		}
-		if page.checkpoint > after {
+		if page.reached > after {
 			if err := handle(ctx, page.batch); err != nil {
 				return err
 			}
-			after = page.checkpoint
+			after = page.reached
 		}
 		if page.full {
 			continue
@@ -70,13 +70,13 @@ func (s *Store) followError(ctx context.Context, err error) error {
 
 // logPage is one read of the log after a position.
 type logPage struct {
-	batch      eventstore.Batch
-	checkpoint int64
-	full       bool // followBatch events: more may follow before the head
+	batch   eventstore.Batch
+	reached int64
+	full    bool // followBatch events: more may follow before the head
 }
 
 // readLog reads the head and the matching events up to it in one snapshot,
-// so that the checkpoint is true: nothing before it is still to come.
+// so that the position reached is true: nothing before it is still to come.
 func (s *Store) readLog(ctx context.Context, q logQuery, after int64) (page logPage, err error) {
 	tx, err := s.readDB.BeginTx(ctx, nil)
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *Store) readLog(ctx context.Context, q logQuery, after int64) (page logP
 		return logPage{}, fmt.Errorf("read log head: %w", err)
 	}
 	if head <= after {
-		return logPage{checkpoint: after}, nil
+		return logPage{reached: after}, nil
 	}
 	rows, err := tx.QueryContext(ctx, q.sql, append([]any{after, head}, q.args...)...)
 	if err != nil {
@@ -99,12 +99,12 @@ func (s *Store) readLog(ctx context.Context, q logQuery, after int64) (page logP
 	if err != nil {
 		return logPage{}, err
 	}
-	page = logPage{checkpoint: head, full: len(events) == followBatch}
+	page = logPage{reached: head, full: len(events) == followBatch}
 	if page.full {
-		page.checkpoint = int64(events[len(events)-1].Position.Commit)
+		page.reached = int64(events[len(events)-1].Position.Commit)
 	}
-	cp := uint64(page.checkpoint)
-	page.batch = eventstore.Batch{Events: events, Checkpoint: eventstore.Position{Commit: cp, Prepare: cp}}
+	cp := uint64(page.reached)
+	page.batch = eventstore.Batch{Events: events, Reached: eventstore.Position{Commit: cp, Prepare: cp}}
 	return page, nil
 }
 

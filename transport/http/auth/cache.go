@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 )
 
 // verifiedCache remembers tokens that verified, so that a client sending
@@ -15,12 +15,12 @@ import (
 // change to it (a tampered signature, another claim) misses the cache.
 type verifiedCache struct {
 	mu      sync.RWMutex
-	entries map[string]cachedActor
+	entries map[string]cachedPrincipal
 	max     int
 }
 
-type cachedActor struct {
-	actor      command.Actor
+type cachedPrincipal struct {
+	principal  domain.Principal
 	notBefore  time.Time // zero: none
 	validUntil time.Time // the earlier of exp and when cached + cacheTTL
 }
@@ -31,20 +31,20 @@ const (
 )
 
 func newVerifiedCache() *verifiedCache {
-	return &verifiedCache{entries: make(map[string]cachedActor), max: cacheEntries}
+	return &verifiedCache{entries: make(map[string]cachedPrincipal), max: cacheEntries}
 }
 
-func (c *verifiedCache) get(token string, now time.Time) (command.Actor, bool) {
+func (c *verifiedCache) get(token string, now time.Time) (domain.Principal, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[token]
 	c.mu.RUnlock()
 	if !ok || now.Before(e.notBefore) || !now.Before(e.validUntil) {
-		return command.Actor{}, false
+		return domain.Principal{}, false
 	}
-	return e.actor, true
+	return e.principal, true
 }
 
-func (c *verifiedCache) put(token string, e cachedActor) {
+func (c *verifiedCache) put(token string, e cachedPrincipal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= c.max {

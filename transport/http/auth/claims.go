@@ -6,7 +6,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 )
 
 // tokenClaims holds both layouts: the platform's nested "user" object and
@@ -31,18 +31,18 @@ type userClaims struct {
 	OrgPerms       []string `json:"org_permissions"`
 }
 
-// toActor maps verified claims onto the caller. For each id and the role a
+// toPrincipal maps verified claims onto the caller. For each id and the role a
 // non-empty nested value wins over the flat one; permissions are the union
 // of every list.
-func (c tokenClaims) toActor() (command.Actor, error) {
+func (c tokenClaims) toPrincipal() (domain.Principal, error) {
 	var u userClaims
 	if c.User != nil {
 		u = *c.User
 	}
-	a := command.Actor{
+	a := domain.Principal{
 		UserID:         firstNonBlank(u.ID, c.Subject),
 		OrganizationID: firstNonBlank(u.OrganizationID, c.OrganizationID),
-		OrgRole:        command.NormalizeRole(firstNonBlank(u.OrgRole, c.OrgRole)),
+		Role:           domain.ParseRole(firstNonBlank(u.OrgRole, c.OrgRole)),
 		Permissions:    union(u.UserPerms, u.OrgPerms, c.Permissions, strings.Fields(c.Scope)),
 	}
 	var errs []error
@@ -52,7 +52,7 @@ func (c tokenClaims) toActor() (command.Actor, error) {
 	if a.OrganizationID == "" {
 		errs = append(errs, errors.New("missing organization id"))
 	}
-	if a.OrgRole == "" {
+	if a.Role == "" {
 		errs = append(errs, errors.New("missing org role"))
 	}
 	return a, errors.Join(errs...)

@@ -1,4 +1,4 @@
-// Package auth turns the platform's bearer tokens into a command.Actor and
+// Package auth turns the platform's bearer tokens into a domain.Principal and
 // mints such tokens for the CLI, tests and the load generator.
 //
 // Two kinds of token are accepted, each only when configured: HS256 JWTs

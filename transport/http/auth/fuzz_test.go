@@ -55,7 +55,7 @@ func FuzzVerify(f *testing.F) {
 			}
 			return
 		}
-		if actor.OrganizationID == "" || actor.OrgRole == "" || actor.UserID == "" {
+		if actor.OrganizationID == "" || actor.Role == "" || actor.UserID == "" {
 			t.Fatalf("Verify accepted %q with incomplete actor %+v", header, actor)
 		}
 	})

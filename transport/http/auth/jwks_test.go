@@ -10,7 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
@@ -36,13 +36,13 @@ func TestVerifyJWKSAccepts(t *testing.T) {
 	t.Parallel()
 	k, now := testKeys(), time.Now()
 	srv := newJWKSServer(t, providerKeys(t)...)
-	nestedActor := command.Actor{UserID: "user-1", OrganizationID: "org-1", OrgRole: "distributor",
+	nestedActor := domain.Principal{UserID: "user-1", OrganizationID: "org-1", Role: "distributor",
 		Permissions: []string{"manage:customers", "read:customers"}}
 	tests := []struct {
 		name   string
 		edit   func(*auth.Config)
 		header string
-		want   command.Actor
+		want   domain.Principal
 	}{
 		{name: "rs256Accepted", header: bearer(signKid(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", nested(now, nil))), want: nestedActor},
 		{name: "es256Accepted", header: bearer(signKid(t, jwt.SigningMethodES256, k.ec256, "ec-1", nested(now, nil))), want: nestedActor},
@@ -52,7 +52,7 @@ func TestVerifyJWKSAccepts(t *testing.T) {
 			header: bearer(signKid(t, jwt.SigningMethodRS256, k.rsa, "rsa-bare", nested(now, nil))), want: nestedActor},
 		{name: "flatClaimsAccepted",
 			header: bearer(signKid(t, jwt.SigningMethodES256, k.ec256, "ec-1", flat(now, jwt.MapClaims{"scope": "read:customers extra:a"}))),
-			want: command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer",
+			want: domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer",
 				Permissions: []string{"read:customers", "extra:a"}}},
 		{name: "issuerAndAudienceMatch",
 			edit: func(c *auth.Config) { c.Issuer, c.Audience = "https://idp.example/oidc", "https://api.customersvc" },
@@ -71,7 +71,7 @@ func TestVerifyJWKSAccepts(t *testing.T) {
 				t.Fatalf("Verify: %v", err)
 			}
 			if got.UserID != tt.want.UserID || got.OrganizationID != tt.want.OrganizationID ||
-				got.OrgRole != tt.want.OrgRole || !slices.Equal(got.Permissions, tt.want.Permissions) {
+				got.Role != tt.want.Role || !slices.Equal(got.Permissions, tt.want.Permissions) {
 				t.Errorf("Verify = %+v, want %+v", got, tt.want)
 			}
 		})

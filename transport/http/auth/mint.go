@@ -7,7 +7,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 )
 
 // MintClaims describes a token to mint.
@@ -85,11 +85,11 @@ func (c MintClaims) validate(secret []byte) error {
 // does not list its own: roles above customers manage and read them,
 // customers only read, anything else gets none.
 func DefaultPermissions(role string) []string {
-	switch command.NormalizeRole(role) {
-	case command.RoleOwner, command.RoleDistributor, command.RoleReseller:
-		return []string{command.PermissionManageCustomers, command.PermissionReadCustomers}
-	case command.RoleCustomer:
-		return []string{command.PermissionReadCustomers}
+	switch domain.ParseRole(role) {
+	case domain.RoleOwner, domain.RoleDistributor, domain.RoleReseller:
+		return []string{domain.PermissionManageCustomers, domain.PermissionReadCustomers}
+	case domain.RoleCustomer:
+		return []string{domain.PermissionReadCustomers}
 	}
 	return nil
 }

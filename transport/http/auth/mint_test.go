@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
@@ -19,26 +19,26 @@ func TestMintRoundTrips(t *testing.T) {
 		name string
 		cfg  auth.Config
 		in   auth.MintClaims
-		want command.Actor
+		want domain.Principal
 	}{
 		{
 			name: "actorFromMintedToken",
 			in: auth.MintClaims{Subject: "auth0|42", UserID: "user-42", OrganizationID: "org-7", OrgRole: "Reseller",
 				Permissions: auth.DefaultPermissions("reseller"), TTL: time.Hour},
-			want: command.Actor{UserID: "user-42", OrganizationID: "org-7", OrgRole: "reseller",
+			want: domain.Principal{UserID: "user-42", OrganizationID: "org-7", Role: "reseller",
 				Permissions: []string{"manage:customers", "read:customers"}},
 		},
 		{
 			name: "subjectStandsInForUserID",
 			in:   auth.MintClaims{Subject: "user-9", OrganizationID: "org-9", OrgRole: "customer", TTL: time.Minute},
-			want: command.Actor{UserID: "user-9", OrganizationID: "org-9", OrgRole: "customer"},
+			want: domain.Principal{UserID: "user-9", OrganizationID: "org-9", Role: "customer"},
 		},
 		{
 			name: "issuerAndAudienceAccepted",
 			cfg:  auth.Config{Issuer: "customersvc-cli", Audience: "customersvc"},
 			in: auth.MintClaims{UserID: "user-1", OrganizationID: "org-1", OrgRole: "owner",
 				Issuer: "customersvc-cli", Audience: "customersvc", TTL: time.Minute},
-			want: command.Actor{UserID: "user-1", OrganizationID: "org-1", OrgRole: "owner"},
+			want: domain.Principal{UserID: "user-1", OrganizationID: "org-1", Role: "owner"},
 		},
 	}
 	for _, tt := range tests {
@@ -53,7 +53,7 @@ func TestMintRoundTrips(t *testing.T) {
 				t.Fatalf("Verify: %v", err)
 			}
 			if got.UserID != tt.want.UserID || got.OrganizationID != tt.want.OrganizationID ||
-				got.OrgRole != tt.want.OrgRole || !slices.Equal(got.Permissions, tt.want.Permissions) {
+				got.Role != tt.want.Role || !slices.Equal(got.Permissions, tt.want.Permissions) {
 				t.Errorf("Verify = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -126,7 +126,7 @@ func TestMintedTokenExpires(t *testing.T) {
 
 func TestDefaultPermissions(t *testing.T) {
 	t.Parallel()
-	manage := []string{command.PermissionManageCustomers, command.PermissionReadCustomers}
+	manage := []string{domain.PermissionManageCustomers, domain.PermissionReadCustomers}
 	tests := []struct {
 		role string
 		want []string
@@ -134,7 +134,7 @@ func TestDefaultPermissions(t *testing.T) {
 		{"owner", manage},
 		{"Distributor", manage},
 		{"reseller", manage},
-		{"customer", []string{command.PermissionReadCustomers}},
+		{"customer", []string{domain.PermissionReadCustomers}},
 		{"guest", nil},
 		{"", nil},
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/customersvc/customersvc/internal/durable"
 )
 
 // SecretFile is the name of the signing secret inside the data directory.
@@ -62,55 +64,15 @@ func readSecret(path string) ([]byte, error) {
 	return secret, nil
 }
 
-// createSecret publishes a new random secret at path unless one exists.
+// createSecret publishes a new random secret at path unless one exists;
+// when several instances start at once, one secret wins.
 func createSecret(path string) error {
 	secret := make([]byte, MinSecretBytes)
 	if _, err := rand.Read(secret); err != nil {
 		return fmt.Errorf("auth: generate secret: %w", err)
 	}
-	tmp, err := writeTemp(filepath.Dir(path), hex.EncodeToString(secret)+"\n")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	err = os.Link(tmp, path)
-	if errors.Is(err, fs.ErrExist) {
-		return nil // another caller won; its file is complete
-	}
-	if err != nil {
+	if _, err := durable.CreateFile(path, []byte(hex.EncodeToString(secret)+"\n"), 0o600); err != nil {
 		return fmt.Errorf("auth: publish secret: %w", err)
 	}
-	syncDir(filepath.Dir(path))
 	return nil
-}
-
-// writeTemp writes content to a new 0600 file in dir, flushed to disk, and
-// returns its name.
-func writeTemp(dir, content string) (string, error) {
-	f, err := os.CreateTemp(dir, "."+SecretFile+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("auth: create secret file: %w", err)
-	}
-	err = errors.Join(f.Chmod(0o600), writeSync(f, content), f.Close())
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("auth: write secret file: %w", err)
-	}
-	return f.Name(), nil
-}
-
-func writeSync(f *os.File, content string) error {
-	if _, err := f.WriteString(content); err != nil {
-		return err
-	}
-	return f.Sync()
-}
-
-// syncDir makes the new directory entry durable. Best effort: some
-// platforms cannot fsync a directory, and the secret is already readable.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 )
 
 // ErrInvalidToken says the request carried no usable bearer token. Verify
@@ -99,25 +99,25 @@ func (v *Verifier) JWKSStatus() JWKSStatus {
 // Verify checks the raw Authorization header value and returns the caller it
 // names. Every failure wraps ErrInvalidToken. A token naming a kid the
 // Verifier has not seen may wait for a key set fetch (see Config).
-func (v *Verifier) Verify(authorizationHeader string) (command.Actor, error) {
+func (v *Verifier) Verify(authorizationHeader string) (domain.Principal, error) {
 	raw, err := bearerToken(authorizationHeader)
 	if err != nil {
-		return command.Actor{}, err
+		return domain.Principal{}, err
 	}
 	now := v.now()
-	if actor, ok := v.cache.get(raw, now); ok {
-		return actor, nil
+	if principal, ok := v.cache.get(raw, now); ok {
+		return principal, nil
 	}
 	var claims tokenClaims
 	if _, err := v.parser.ParseWithClaims(raw, &claims, v.key); err != nil {
-		return command.Actor{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return domain.Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	actor, err := claims.toActor()
+	principal, err := claims.toPrincipal()
 	if err != nil {
-		return command.Actor{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return domain.Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	v.cache.put(raw, cachedActor{actor: actor, notBefore: v.notBefore(claims), validUntil: v.validUntil(claims, now)})
-	return actor, nil
+	v.cache.put(raw, cachedPrincipal{principal: principal, notBefore: v.notBefore(claims), validUntil: v.validUntil(claims, now)})
+	return principal, nil
 }
 
 // validUntil is when a cached verification stops counting: at exp (with

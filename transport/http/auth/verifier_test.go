@@ -11,7 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
@@ -29,30 +29,30 @@ func TestVerifyAccepts(t *testing.T) {
 		name   string
 		cfg    auth.Config
 		header string
-		want   command.Actor
+		want   domain.Principal
 	}{
 		{
 			name:   "actorFromNestedToken",
 			header: bearer(hs256(t, nested(now, nil))),
-			want: command.Actor{UserID: "user-1", OrganizationID: "org-1", OrgRole: "distributor",
+			want: domain.Principal{UserID: "user-1", OrganizationID: "org-1", Role: "distributor",
 				Permissions: []string{"manage:customers", "read:customers"}},
 		},
 		{
 			name:   "actorFromFlatPermissionsArray",
 			header: bearer(hs256(t, flat(now, nil))),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer", Permissions: []string{"read:customers"}},
 		},
 		{
 			name:   "actorFromFlatScopeString",
 			header: bearer(hs256(t, flat(now, jwt.MapClaims{"permissions": nil, "scope": "read:customers  manage:customers"}))),
-			want: command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer",
+			want: domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer",
 				Permissions: []string{"read:customers", "manage:customers"}},
 		},
 		{
 			name: "permissionOnlyInOrgPermissionsCounts",
 			header: bearer(hs256(t, nested(now, jwt.MapClaims{"user": nestedUser(map[string]any{
 				"user_permissions": []string{}, "org_permissions": []string{"manage:customers"}})}))),
-			want: command.Actor{UserID: "user-1", OrganizationID: "org-1", OrgRole: "owner", Permissions: []string{"manage:customers"}},
+			want: domain.Principal{UserID: "user-1", OrganizationID: "org-1", Role: "owner", Permissions: []string{"manage:customers"}},
 		},
 		{
 			name: "nestedWinsOverFlatAndPermissionsUnion",
@@ -60,47 +60,47 @@ func TestVerifyAccepts(t *testing.T) {
 				"organization_id": "org-flat", "org_role": "customer",
 				"permissions": []string{"read:customers", "extra:a"}, "scope": "extra:b read:customers",
 			}))),
-			want: command.Actor{UserID: "user-1", OrganizationID: "org-1", OrgRole: "distributor",
+			want: domain.Principal{UserID: "user-1", OrganizationID: "org-1", Role: "distributor",
 				Permissions: []string{"manage:customers", "read:customers", "extra:a", "extra:b"}},
 		},
 		{
 			name:   "flatFillsWhatNestedLacks",
 			header: bearer(hs256(t, flat(now, jwt.MapClaims{"user": map[string]any{"org_role": "Owner"}}))),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "owner", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "owner", Permissions: []string{"read:customers"}},
 		},
 		{
 			name:   "roleUpperCaseNormalized",
 			header: bearer(hs256(t, flat(now, jwt.MapClaims{"org_role": "RESELLER"}))),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "reseller", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "reseller", Permissions: []string{"read:customers"}},
 		},
 		{
 			name:   "schemeCaseInsensitive",
 			header: "bEaReR " + hs256(t, flat(now, nil)),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer", Permissions: []string{"read:customers"}},
 		},
 		{
 			name:   "issuerMatches",
 			cfg:    auth.Config{Issuer: "https://idp.example"},
 			header: bearer(hs256(t, flat(now, jwt.MapClaims{"iss": "https://idp.example"}))),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer", Permissions: []string{"read:customers"}},
 		},
 		{
 			name:   "audienceStringMatches",
 			cfg:    auth.Config{Audience: "customersvc"},
 			header: bearer(hs256(t, flat(now, jwt.MapClaims{"aud": "customersvc"}))),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer", Permissions: []string{"read:customers"}},
 		},
 		{
 			name:   "audienceArrayMatches",
 			cfg:    auth.Config{Audience: "customersvc"},
 			header: bearer(hs256(t, flat(now, jwt.MapClaims{"aud": []string{"billing", "customersvc"}}))),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer", Permissions: []string{"read:customers"}},
 		},
 		{
 			name:   "expiredWithinLeeway",
 			cfg:    auth.Config{Leeway: time.Minute},
 			header: bearer(hs256(t, flat(now, jwt.MapClaims{"exp": now.Add(-30 * time.Second).Unix()}))),
-			want:   command.Actor{UserID: "user-2", OrganizationID: "org-2", OrgRole: "customer", Permissions: []string{"read:customers"}},
+			want:   domain.Principal{UserID: "user-2", OrganizationID: "org-2", Role: "customer", Permissions: []string{"read:customers"}},
 		},
 	}
 	for _, tt := range tests {
@@ -111,7 +111,7 @@ func TestVerifyAccepts(t *testing.T) {
 				t.Fatalf("Verify: %v", err)
 			}
 			if got.UserID != tt.want.UserID || got.OrganizationID != tt.want.OrganizationID ||
-				got.OrgRole != tt.want.OrgRole || !slices.Equal(got.Permissions, tt.want.Permissions) {
+				got.Role != tt.want.Role || !slices.Equal(got.Permissions, tt.want.Permissions) {
 				t.Errorf("Verify = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -174,7 +174,7 @@ func TestVerifyRefuses(t *testing.T) {
 			if !errors.Is(err, auth.ErrInvalidToken) {
 				t.Fatalf("Verify error = %v, want ErrInvalidToken", err)
 			}
-			if got.UserID != "" || got.OrganizationID != "" || got.OrgRole != "" || got.Permissions != nil {
+			if got.UserID != "" || got.OrganizationID != "" || got.Role != "" || got.Permissions != nil {
 				t.Errorf("Verify returned actor %+v alongside an error", got)
 			}
 			assertNoTokenIn(t, err.Error(), tt.header)
