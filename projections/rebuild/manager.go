@@ -50,10 +50,11 @@ func (m *Manager) Status(ctx context.Context) ([]projections.ProjectionStatus, e
 
 // Rebuild rebuilds the named projection: it runs a Rebuilder into the data
 // directory's next read-model file, switches over to it, and removes the
-// old file. progress, if not nil, is called on Rebuild's goroutine. When
-// ctx ends first, the copy keeps what it has read and the next Rebuild
-// goes on from there.
-func (m *Manager) Rebuild(ctx context.Context, name string, progress func(Progress)) error {
+// old file. started, if not nil, is called once the rebuild is accepted
+// (the projection exists and no other rebuild runs); progress, if not nil,
+// is called after it, on Rebuild's goroutine. When ctx ends first, the
+// copy keeps what it has read and the next Rebuild goes on from there.
+func (m *Manager) Rebuild(ctx context.Context, name string, started func(), progress func(Progress)) error {
 	if name != projections.CustomersProjection {
 		return fmt.Errorf("%w: %q", ErrUnknownProjection, name)
 	}
@@ -61,6 +62,9 @@ func (m *Manager) Rebuild(ctx context.Context, name string, progress func(Progre
 		return ErrRunning
 	}
 	defer m.running.Unlock()
+	if started != nil {
+		started()
+	}
 	r, err := NewRebuilder(m.store, m.cfg)
 	if err != nil {
 		return err

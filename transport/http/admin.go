@@ -24,7 +24,7 @@ type DeadLetters interface {
 // (rebuild.Manager).
 type Projections interface {
 	Status(ctx context.Context) ([]projections.ProjectionStatus, error)
-	Rebuild(ctx context.Context, name string, progress func(rebuild.Progress)) error
+	Rebuild(ctx context.Context, name string, started func(), progress func(rebuild.Progress)) error
 }
 
 // AdminDeps is what the operators' API needs.
@@ -83,8 +83,6 @@ func profiler(c *gin.Context) {
 		pprof.Trace(c.Writer, c.Request)
 	case "/symbol":
 		pprof.Symbol(c.Writer, c.Request)
-	case "/cmdline":
-		pprof.Cmdline(c.Writer, c.Request)
 	default:
 		pprof.Index(c.Writer, c.Request)
 	}

@@ -47,16 +47,17 @@ func (a adminAPI) listProjections(c *gin.Context) error {
 func (a adminAPI) rebuildProjection(c *gin.Context) {
 	enc := json.NewEncoder(c.Writer)
 	started := false
+	begin := func() {
+		c.Header("Content-Type", "application/x-ndjson")
+		c.Status(http.StatusOK)
+		c.Writer.Flush()
+		started = true
+	}
 	send := func(line RebuildLine) {
-		if !started {
-			c.Header("Content-Type", "application/x-ndjson")
-			c.Status(http.StatusOK)
-			started = true
-		}
 		_ = enc.Encode(line)
 		c.Writer.Flush()
 	}
-	err := a.Projections.Rebuild(c.Request.Context(), c.Param("name"), func(p rebuild.Progress) { send(progressLine(p)) })
+	err := a.Projections.Rebuild(c.Request.Context(), c.Param("name"), begin, func(p rebuild.Progress) { send(progressLine(p)) })
 	switch {
 	case err != nil && !started:
 		respondError(c, a.Logger, err)

@@ -126,7 +126,7 @@ func (r *Relay) retrying(what string, attrs ...any) []backoff.RetryOption {
 	return []backoff.RetryOption{
 		backoff.WithBackOff(&backoff.ExponentialBackOff{
 			InitialInterval:     r.cfg.MinBackoff,
-			RandomizationFactor: 0.2,
+			RandomizationFactor: 0, // waits as before: MinBackoff doubling up to MaxBackoff
 			Multiplier:          2,
 			MaxInterval:         r.cfg.MaxBackoff,
 		}),
