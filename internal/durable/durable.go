@@ -24,7 +24,7 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("durable: %w", err)
 	}
-	return syncDir(filepath.Dir(path))
+	return Sync(filepath.Dir(path))
 }
 
 // CreateFile makes the file at path with data unless path exists already,
@@ -44,7 +44,7 @@ func CreateFile(path string, data []byte, perm fs.FileMode) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("durable: %w", err)
 	}
-	return true, syncDir(filepath.Dir(path))
+	return true, Sync(filepath.Dir(path))
 }
 
 // writeTemp writes data to a new file beside path, synced to disk, and
@@ -63,18 +63,19 @@ func writeTemp(path string, data []byte, perm fs.FileMode) (string, error) {
 	return f.Name(), nil
 }
 
-// syncDir makes the directory's new entry durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// Sync flushes the file or directory at path to disk: for a directory,
+// the entries made in it, such as the name a rename gave.
+func Sync(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("durable: %w", err)
 	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("durable: sync %s: %w", dir, err)
+		return fmt.Errorf("durable: sync %s: %w", path, err)
 	}
 	return nil
 }

@@ -30,17 +30,13 @@ func New(store eventstore.Store) (*CustomerHistory, error) {
 // CustomerEvents returns the events of one customer, oldest first, or
 // domain.ErrCustomerNotFound.
 func (h *CustomerHistory) CustomerEvents(ctx context.Context, id string) ([]domain.Event, error) {
-	recorded, err := h.readStream(ctx, id, 0, 0)
+	recorded, err := h.RecordedEvents(ctx, id, 0, 0)
 	if err != nil {
 		return nil, err
 	}
-	events := make([]domain.Event, 0, len(recorded))
-	for _, r := range recorded {
-		e, err := customerstream.Decode(r)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, e)
+	events := make([]domain.Event, len(recorded))
+	for i, r := range recorded {
+		events[i] = r.Event
 	}
 	return events, nil
 }

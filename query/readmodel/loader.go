@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
+
+	"github.com/customersvc/customersvc/internal/durable"
 )
 
 // Loader fills a fresh read-model file that nobody reads yet, fast: the
@@ -92,27 +93,10 @@ var finishPragmas = []string{"PRAGMA temp_store = FILE", "PRAGMA threads = 2", "
 
 // syncFile flushes the file at path, and its directory, to disk.
 func syncFile(path string) error {
-	if err := syncPath(path); err != nil {
+	if err := durable.Sync(path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error { return syncPath(dir) }
-
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return nil
+	return durable.Sync(filepath.Dir(path))
 }
 
 // Close closes the file. Loading may resume from its checkpoint later.

@@ -16,8 +16,8 @@ type ProjectionsData struct {
 	Projections []projections.ProjectionStatus `json:"projections"`
 }
 
-// RebuildLine is one line of a rebuild's answer: a progress report, or, on
-// the last line, done or the error that stopped it.
+// RebuildLine is one line of a rebuild's answer, as a client reads it: a
+// progress report, or the last line, {"done":true} or {"error":"…"}.
 type RebuildLine struct {
 	Done         uint64  `json:"done_position"`
 	Total        uint64  `json:"head_position"`
@@ -53,7 +53,7 @@ func (a adminAPI) rebuildProjection(c *gin.Context) {
 		c.Writer.Flush()
 		started = true
 	}
-	send := func(line RebuildLine) {
+	send := func(line any) {
 		_ = enc.Encode(line)
 		c.Writer.Flush()
 	}
@@ -62,10 +62,16 @@ func (a adminAPI) rebuildProjection(c *gin.Context) {
 	case err != nil && !started:
 		respondError(c, a.Logger, err)
 	case err != nil:
-		send(RebuildLine{Error: err.Error()})
+		send(rebuildEnd{Error: err.Error()})
 	default:
-		send(RebuildLine{Finished: true})
+		send(rebuildEnd{Finished: true})
 	}
+}
+
+// rebuildEnd is the last line of a rebuild's answer.
+type rebuildEnd struct {
+	Finished bool   `json:"done,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 func progressLine(p rebuild.Progress) RebuildLine {

@@ -29,7 +29,7 @@ type envelope struct {
 }
 
 // adminCall sends one request to the admin API, decodes the envelope's data
-// into data, and returns the answer as it came.
+// into data, and returns that data as it came (JSON).
 func adminCall(ctx context.Context, method, url string, data any) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -56,7 +56,7 @@ func adminCall(ctx context.Context, method, url string, data any) ([]byte, error
 	if err := json.Unmarshal(env.Data, data); err != nil {
 		return nil, fmt.Errorf("admin API: %w", err)
 	}
-	return raw, nil
+	return env.Data, nil
 }
 
 // adminError is a refusal of the admin API, with its envelope's message.

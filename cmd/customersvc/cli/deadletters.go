@@ -34,7 +34,7 @@ func DeadLetters(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 		if *asJSON {
-			_, err = out.Write(raw)
+			_, err = fmt.Fprintf(out, "%s\n", raw)
 			return err
 		}
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -51,11 +51,13 @@ func DeadLetters(ctx context.Context, args []string, getenv func(string) string,
 	return usage
 }
 
+// replay prints the sequences replayed, as JSON: {"replayed":[...]}.
 func replay(ctx context.Context, url string, out io.Writer) error {
 	var data transporthttp.ReplayedData
-	if _, err := adminCall(ctx, "POST", url, &data); err != nil {
+	raw, err := adminCall(ctx, "POST", url, &data)
+	if err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(out, "replayed %d parked event(s): %v\n", len(data.Replayed), data.Replayed)
+	_, err = fmt.Fprintf(out, "%s\n", raw)
 	return err
 }

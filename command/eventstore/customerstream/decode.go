@@ -11,11 +11,8 @@ import (
 // Decode turns a stored customer event into its domain type, in its
 // current schema whatever version was stored.
 func Decode(r eventstore.RecordedEvent) (domain.Event, error) {
-	m, err := DecodeMetadata(r.Metadata)
-	if err != nil {
-		return nil, fmt.Errorf("event %s: %w", r.ID, err)
-	}
-	return domain.DecodeEvent(r.Type, m.SchemaVersion, r.Data)
+	recorded, err := DecodeRecorded(r)
+	return recorded.Event, err
 }
 
 // DecodeRecorded is Decode with the facts of the recording: where the

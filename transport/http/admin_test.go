@@ -1,0 +1,173 @@
+package http_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/customersvc/customersvc/projections"
+	"github.com/customersvc/customersvc/projections/rebuild"
+	transporthttp "github.com/customersvc/customersvc/transport/http"
+	natsx "github.com/customersvc/customersvc/transport/nats"
+)
+
+// deadLettersDouble is a test double of the dead-letter stream holding
+// parked event 1.
+type deadLettersDouble struct {
+	listErr  error
+	replayed *[]uint64
+}
+
+func (d deadLettersDouble) List(context.Context) ([]natsx.Parked, error) {
+	return []natsx.Parked{{Sequence: 1, EventID: "e-1", Reason: "bad"}}, d.listErr
+}
+
+func (d deadLettersDouble) Replay(_ context.Context, seq uint64) error {
+	if seq != 1 {
+		return natsx.ErrUnknownDeadLetter
+	}
+	*d.replayed = append(*d.replayed, seq)
+	return nil
+}
+
+// projectionsDouble is a test double of rebuild.Manager: refused is returned
+// before the rebuild starts, failed after it started and reported once.
+type projectionsDouble struct {
+	refused, failed error
+}
+
+func (projectionsDouble) Status(context.Context) ([]projections.ProjectionStatus, error) {
+	return []projections.ProjectionStatus{{Name: "customers", Checkpoint: 5, Head: 7, Lag: 2}}, nil
+}
+
+func (p projectionsDouble) Rebuild(_ context.Context, _ string, started func(), progress func(rebuild.Progress)) error {
+	if p.refused != nil {
+		return p.refused
+	}
+	started()
+	if p.failed != nil {
+		return p.failed
+	}
+	progress(rebuild.Progress{Done: 7, Total: 7, Events: 3, CaughtUp: true})
+	return nil
+}
+
+func newAdmin(t *testing.T, dl deadLettersDouble, p projectionsDouble) http.Handler {
+	t.Helper()
+	return newAdminLogging(t, dl, p, io.Discard)
+}
+
+func newAdminLogging(t *testing.T, dl deadLettersDouble, p projectionsDouble, logs io.Writer) http.Handler {
+	t.Helper()
+	if dl.replayed == nil {
+		dl.replayed = new([]uint64)
+	}
+	h, err := transporthttp.NewAdminHandler(transporthttp.AdminDeps{DeadLetters: dl, Projections: p,
+		ParkedSinceStart: func() int64 { return 3 }, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func adminDo(h http.Handler, method, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
+
+func TestAdminDeadLetters(t *testing.T) {
+	t.Parallel()
+	replayed := new([]uint64)
+	h := newAdmin(t, deadLettersDouble{replayed: replayed}, projectionsDouble{})
+	tests := []struct {
+		name, method, path string
+		status             int
+		body               string
+	}{
+		{"list200", "GET", "/admin/deadletters", 200, `"data":{"parked":[{"sequence":1,"event_id":"e-1"`},
+		{"listCountsSinceStart", "GET", "/admin/deadletters", 200, `"parked_since_start":3}`},
+		{"replay200", "POST", "/admin/deadletters/1/replay", 200, `{"code":200,"message":"dead letter replayed","data":{"replayed":[1]}}`},
+		{"replayAll200", "POST", "/admin/deadletters/replay", 200, `"data":{"replayed":[1]}`},
+		{"replay404Unknown", "POST", "/admin/deadletters/99/replay", 404, `{"code":404,"message":"dead letter not found","data":{}}`},
+		{"replay400NotASequence", "POST", "/admin/deadletters/x/replay", 400, `"errors":[{"key":"seq","message":"must_be_integer","value":"x"}]`},
+		{"unknownRoute404", "GET", "/admin/nothing", 404, `{"code":404,"message":"not found","data":{}}`},
+	}
+	for _, tt := range tests {
+		rec := adminDo(h, tt.method, tt.path)
+		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
+			t.Errorf("%s: %d %s; want %d with %s", tt.name, rec.Code, rec.Body, tt.status, tt.body)
+		}
+	}
+	if len(*replayed) != 2 {
+		t.Errorf("replayed %v, want [1 1]", *replayed)
+	}
+}
+
+func TestAdminDeadLetters500KeepsDetailsInTheLog(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	h := newAdminLogging(t, deadLettersDouble{listErr: errors.New("jetstream: secret detail")}, projectionsDouble{}, &logs)
+	rec := adminDo(h, "GET", "/admin/deadletters")
+	if rec.Code != 500 || rec.Body.String() != `{"code":500,"message":"internal server error","data":{}}` {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(logs.String(), "jetstream: secret detail") {
+		t.Errorf("the cause is not in the log: %s", logs.String())
+	}
+}
+
+func TestAdminProjections(t *testing.T) {
+	t.Parallel()
+	rec := adminDo(newAdmin(t, deadLettersDouble{}, projectionsDouble{}), "GET", "/admin/projections")
+	want := `{"code":200,"message":"projections retrieved successfully","data":{"projections":[{"name":"customers","checkpoint":5,"head":7,"lag":2}]}}`
+	if rec.Code != 200 || rec.Body.String() != want {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestAdminRebuild(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		double  projectionsDouble
+		status  int
+		body    string
+		ndjson  bool
+		lastKey string
+	}{
+		{"refused404UnknownProjection", projectionsDouble{refused: rebuild.ErrUnknownProjection}, 404,
+			`{"code":404,"message":"projection not found","data":{}}`, false, ""},
+		{"refused409Running", projectionsDouble{refused: rebuild.ErrRunning}, 409,
+			`{"code":409,"message":"a rebuild is already running","data":{}}`, false, ""},
+		{"failsBeforeAnyReportAsALine", projectionsDouble{failed: errors.New("rebuild: event e-1: bad")}, 200,
+			`{"error":"rebuild: event e-1: bad"}`, true, "error"},
+		{"progressThenDone", projectionsDouble{}, 200, `"caught_up":true}` + "\n" + `{"done":true}`, true, "done"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := adminDo(newAdmin(t, deadLettersDouble{}, tt.double), "POST", "/admin/projections/customers/rebuild")
+			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
+				t.Fatalf("%d %s; want %d with %s", rec.Code, rec.Body, tt.status, tt.body)
+			}
+			if !tt.ndjson {
+				return
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/x-ndjson" {
+				t.Errorf("content type %q", ct)
+			}
+			lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n")
+			var last map[string]any
+			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last[tt.lastKey] == nil {
+				t.Errorf("last line %q (%v), want one with %q", lines[len(lines)-1], err, tt.lastKey)
+			}
+		})
+	}
+}
