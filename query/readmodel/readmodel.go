@@ -16,6 +16,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 
+	"github.com/customersvc/customersvc/internal/sqlitewal"
 	"github.com/customersvc/customersvc/query"
 )
 
@@ -27,10 +28,26 @@ type Store struct {
 	write  *sql.DB
 	read   *sql.DB
 	upsert *sql.Stmt // prepared once on the writer
-	// checkpointer copies the write-ahead log into the database in the
-	// background, so that commits never pay for it.
-	checkpointer *checkpointer
+	// wal is the write-ahead log, which the writer keeps within its limit
+	// after each commit; checkpointer copies it into the database in the
+	// background, so that commits seldom pay for that.
+	wal          *sqlitewal.Log
+	checkpointer *sqlitewal.Checkpointer
 }
+
+// Option tunes Open.
+type Option func(*options)
+
+type options struct {
+	walLimit int64
+}
+
+// WithWALLimit keeps the write-ahead log under n bytes (plus one commit)
+// instead of sqlitewal.DefaultLimit.
+func WithWALLimit(n int64) Option { return func(o *options) { o.walLimit = n } }
+
+// busyTimeout is how long a connection waits for a lock held elsewhere.
+const busyTimeout = 5 * time.Second
 
 var (
 	_ query.ReadModel       = (*Store)(nil)
@@ -38,17 +55,21 @@ var (
 )
 
 // Open opens (creating if needed) the read model in the file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := func(mode string) string {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	dsn := func(mode string, busy time.Duration) string {
 		v := url.Values{}
 		v.Set("_journal_mode", "WAL")
 		v.Set("_synchronous", "FULL")
-		v.Set("_busy_timeout", "5000")
+		v.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 		v.Set("_txlock", "immediate")
 		v.Set("mode", mode)
 		return "file:" + path + "?" + v.Encode()
 	}
-	write, err := sql.Open(driverNoAutoCheckpoint, dsn("rwc"))
+	write, err := sql.Open(sqlitewal.WriterDriver, dsn("rwc", busyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open read model: %w", err)
 	}
@@ -62,19 +83,29 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("prepare upsert: %w", err)
 	}
-	read, err := sql.Open("sqlite3", dsn("ro"))
+	read, err := sql.Open("sqlite3", dsn("ro", busyTimeout))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open read model: %w", err)
 	}
 	read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
-	cp, err := startCheckpointer(dsn("rw"), time.Second)
+	cp, err := sqlitewal.StartCheckpointer(dsn("rw", checkpointerWait), checkpointEvery)
 	if err != nil {
 		return nil, errors.Join(err, read.Close(), write.Close())
 	}
-	return &Store{path: path, write: write, read: read, upsert: upsert, checkpointer: cp}, nil
+	return &Store{
+		path: path, write: write, read: read, upsert: upsert,
+		wal: sqlitewal.NewLog(path, o.walLimit, busyTimeout), checkpointer: cp,
+	}, nil
 }
+
+// The background checkpointer runs every checkpointEvery, and waits at most
+// checkpointerWait for the writer when it truncates the log.
+const (
+	checkpointEvery  = time.Second
+	checkpointerWait = 100 * time.Millisecond
+)
 
 // Path is the store's file.
 func (s *Store) Path() string { return s.path }
@@ -86,5 +117,5 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.checkpointer.stop(), s.read.Close(), s.upsert.Close(), s.write.Close())
+	return errors.Join(s.checkpointer.Stop(), s.read.Close(), s.upsert.Close(), s.write.Close())
 }

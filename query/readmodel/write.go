@@ -80,7 +80,25 @@ func (s *Store) SaveCustomers(ctx context.Context, customers []query.Customer, p
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
+	// The batch is committed: a failure to bound the log is the next
+	// batch's to report, if it lasts.
+	_ = s.boundWAL(ctx)
 	return changed, nil
+}
+
+// boundWAL truncates the write-ahead log on the writer's connection once
+// it has passed its limit.
+func (s *Store) boundWAL(ctx context.Context) error {
+	if due, err := s.wal.Due(); err != nil || !due {
+		return err
+	}
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = s.wal.Bound(ctx, conn)
+	return err
 }
 
 func upsert(ctx context.Context, stmt *sql.Stmt, c query.Customer) (int, error) {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/customersvc/customersvc/internal/sqlitewal"
 )
 
 // Config configures a Store. Zero fields take the defaults below.
@@ -29,6 +31,10 @@ type Config struct {
 	// BusyTimeout is how long a connection waits for a lock held elsewhere
 	// (a checkpoint, another process) before failing. Default 5s.
 	BusyTimeout time.Duration
+	// WALLimit is the size the write-ahead log is kept under, plus one
+	// commit, however busy the readers (see internal/sqlitewal). Default
+	// 64 MiB.
+	WALLimit int64
 }
 
 const (
@@ -50,6 +56,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BusyTimeout == 0 {
 		c.BusyTimeout = defaultBusyTimeout
+	}
+	if c.WALLimit == 0 {
+		c.WALLimit = sqlitewal.DefaultLimit
 	}
 }
 
@@ -74,6 +83,9 @@ func (c Config) Validate() error {
 	if c.ReadConns < 0 {
 		errs = append(errs, fmt.Errorf("ReadConns %d must not be negative", c.ReadConns))
 	}
+	if c.WALLimit < 0 {
+		errs = append(errs, fmt.Errorf("WALLimit %d must not be negative", c.WALLimit))
+	}
 	if c.BusyTimeout < 0 {
 		errs = append(errs, fmt.Errorf("BusyTimeout %s must not be negative", c.BusyTimeout))
 	}
@@ -88,9 +100,13 @@ func (c Config) Validate() error {
 // only the writer commits; readers are query_only so a bug cannot turn one
 // into a second writer.
 func (c Config) dsn(writer bool) string {
+	return c.dsnWaiting(writer, c.BusyTimeout)
+}
+
+func (c Config) dsnWaiting(writer bool, busyTimeout time.Duration) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", fmt.Sprint(c.BusyTimeout.Milliseconds()))
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	if writer {
 		q.Set("_synchronous", "FULL")
 	} else {

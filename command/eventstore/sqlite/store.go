@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 
 	"github.com/customersvc/customersvc/command/eventstore"
+	"github.com/customersvc/customersvc/internal/sqlitewal"
 )
 
 var _ eventstore.Store = (*Store)(nil)
@@ -29,6 +31,12 @@ type Store struct {
 	done     chan struct{}       // closed when the writer has stopped
 	commits  *notifier           // broadcast after each commit that wrote events
 
+	// wal is the write-ahead log, which the writer keeps within its limit
+	// after each commit; checkpointer copies it into the database in the
+	// background, so that commits seldom pay for that.
+	wal          *sqlitewal.Log
+	checkpointer *sqlitewal.Checkpointer
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -40,7 +48,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	// Opening the writer first sets WAL mode before readers connect.
-	writeDB, err := sql.Open("sqlite3", cfg.dsn(true))
+	writeDB, err := sql.Open(sqlitewal.WriterDriver, cfg.dsn(true))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
@@ -55,6 +63,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	readDB.SetMaxOpenConns(cfg.ReadConns)
 	readDB.SetMaxIdleConns(cfg.ReadConns)
+	cp, err := sqlitewal.StartCheckpointer(cfg.dsnWaiting(true, checkpointerWait), checkpointEvery)
+	if err != nil {
+		return nil, errors.Join(err, readDB.Close(), w.close(), writeDB.Close())
+	}
 
 	s := &Store{
 		cfg:      cfg,
@@ -64,10 +76,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),
 		commits:  newNotifier(),
+
+		wal:          sqlitewal.NewLog(cfg.Path, cfg.WALLimit, cfg.BusyTimeout),
+		checkpointer: cp,
 	}
 	go s.runWriter(w)
 	return s, nil
 }
+
+// The background checkpointer runs every checkpointEvery, and waits at most
+// checkpointerWait for the writer when it truncates the log.
+const (
+	checkpointEvery  = time.Second
+	checkpointerWait = 100 * time.Millisecond
+)
 
 // Ping checks that the writer runs and the file can be read.
 func (s *Store) Ping(ctx context.Context) error {
@@ -93,7 +115,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		<-s.done
-		s.closeErr = errors.Join(s.writeDB.Close(), s.readDB.Close())
+		s.closeErr = errors.Join(s.readDB.Close(), s.checkpointer.Stop(), s.writeDB.Close())
 	})
 	return s.closeErr
 }

@@ -73,6 +73,9 @@ func (s *Store) runWriter(w *writer) {
 		if w.commit(batch) {
 			s.commits.broadcast()
 		}
+		// The batch is answered: a failure to bound the log is the next
+		// batch's to report, if it lasts.
+		_, _ = s.wal.Bound(context.Background(), w.conn)
 		clear(batch) // drop the answered requests for the garbage collector
 		batch = batch[:0]
 	}
