@@ -4,8 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,6 +31,12 @@ type Config struct {
 	NATSStream          string
 	NATSSubjectPrefix   string
 	NATSDuplicateWindow time.Duration
+	// The stream's retention limits and compression: the oldest events go
+	// once the stream holds NATSStreamMaxAge or NATSStreamMaxBytes
+	// (uncompressed) of them. Zero is no limit.
+	NATSStreamMaxAge      time.Duration
+	NATSStreamMaxBytes    ByteSize
+	NATSStreamCompression string
 	// RelayRepublishWindow is how much of the log the relay publishes again
 	// after a restart, to cover what JetStream acknowledged but had not yet
 	// written to disk when the machine stopped.
@@ -62,6 +70,7 @@ type setting struct {
 	env, flag, usage string
 	str              *string
 	dur              *time.Duration
+	size             *ByteSize
 }
 
 func (c *Config) settings() []setting {
@@ -77,6 +86,9 @@ func (c *Config) settings() []setting {
 		{env: "NATS_STREAM", flag: "nats-stream", usage: "JetStream stream of the events", str: &c.NATSStream},
 		{env: "NATS_SUBJECT_PREFIX", flag: "nats-subject-prefix", usage: "subject prefix of the events", str: &c.NATSSubjectPrefix},
 		{env: "NATS_DUPLICATE_WINDOW", flag: "nats-duplicate-window", usage: "JetStream duplicate window", dur: &c.NATSDuplicateWindow},
+		{env: "NATS_STREAM_MAX_AGE", flag: "nats-stream-max-age", usage: "oldest event the stream keeps; 0: no limit", dur: &c.NATSStreamMaxAge},
+		{env: "NATS_STREAM_MAX_BYTES", flag: "nats-stream-max-bytes", usage: "uncompressed bytes the stream keeps (e.g. 16GiB); 0: no limit", size: &c.NATSStreamMaxBytes},
+		{env: "NATS_STREAM_COMPRESSION", flag: "nats-stream-compression", usage: "s2 or none", str: &c.NATSStreamCompression},
 		{env: "RELAY_REPUBLISH_WINDOW", flag: "relay-republish-window", usage: "how much of the log is published again after a restart", dur: &c.RelayRepublishWindow},
 		{env: "AUTH_HS256_SECRET", flag: "auth-hs256-secret", usage: "HS256 token secret; empty uses DATA_DIR/auth.secret", str: &c.AuthHS256Secret},
 		{env: "AUTH_JWKS_URL", flag: "auth-jwks-url", usage: "OIDC key set URL for RS256/ES256/ES384/EdDSA tokens", str: &c.AuthJWKSURL},
@@ -97,21 +109,27 @@ func (c *Config) settings() []setting {
 // DefaultConfig is the configuration with nothing set.
 func DefaultConfig() Config {
 	return Config{
-		HTTPAddr:             ":8080",
-		HTTPReadTimeout:      10 * time.Second,
-		HTTPWriteTimeout:     30 * time.Second,
-		HTTPIdleTimeout:      2 * time.Minute,
-		DataDir:              "./data",
-		NATSStream:           "CUSTOMER_EVENTS",
-		NATSSubjectPrefix:    "customers.events",
-		NATSDuplicateWindow:  5 * time.Minute,
-		RelayRepublishWindow: 3 * time.Minute,
-		BrandingLogoURL:      "https://cdn.example.com/logos/org-console.png",
-		BrandingDarkLogoURL:  "https://cdn.example.com/logos/org-console-dark.png",
-		EventSource:          "customersvc",
-		AdminAddr:            "127.0.0.1:9090",
-		ShutdownTimeout:      30 * time.Second,
-		LogLevel:             "info",
+		HTTPAddr:            ":8080",
+		HTTPReadTimeout:     10 * time.Second,
+		HTTPWriteTimeout:    30 * time.Second,
+		HTTPIdleTimeout:     2 * time.Minute,
+		DataDir:             "./data",
+		NATSStream:          "CUSTOMER_EVENTS",
+		NATSSubjectPrefix:   "customers.events",
+		NATSDuplicateWindow: 5 * time.Minute,
+		// A year of events, and at most 16 GiB of them: a year of 1,000
+		// creates an hour is about 9.6 GiB uncompressed, 2.3 GB on disk
+		// with s2 (docs/benchmarks.md, "Disk").
+		NATSStreamMaxAge:      366 * 24 * time.Hour,
+		NATSStreamMaxBytes:    16 << 30,
+		NATSStreamCompression: "s2",
+		RelayRepublishWindow:  3 * time.Minute,
+		BrandingLogoURL:       "https://cdn.example.com/logos/org-console.png",
+		BrandingDarkLogoURL:   "https://cdn.example.com/logos/org-console-dark.png",
+		EventSource:           "customersvc",
+		AdminAddr:             "127.0.0.1:9090",
+		ShutdownTimeout:       30 * time.Second,
+		LogLevel:              "info",
 	}
 }
 
@@ -139,6 +157,13 @@ func LoadConfig(name string, args []string, getenv func(string) string) (Config,
 				*s.dur = d
 			}
 			fs.DurationVar(s.dur, s.flag, *s.dur, usage)
+		case s.size != nil:
+			if env != "" {
+				if err := s.size.Set(env); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+				}
+			}
+			fs.Var(s.size, s.flag, usage)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -195,6 +220,15 @@ func (c Config) Validate() error {
 	if c.RelayRepublishWindow < 0 || c.RelayRepublishWindow >= c.NATSDuplicateWindow {
 		bad("RELAY_REPUBLISH_WINDOW must be between 0 and NATS_DUPLICATE_WINDOW, or re-published events reach subscribers twice")
 	}
+	if c.NATSStreamMaxAge < 0 || (c.NATSStreamMaxAge > 0 && c.NATSStreamMaxAge < c.NATSDuplicateWindow) {
+		bad("NATS_STREAM_MAX_AGE must be 0 (no limit) or at least NATS_DUPLICATE_WINDOW")
+	}
+	if c.NATSStreamMaxBytes < 0 {
+		bad("NATS_STREAM_MAX_BYTES must not be negative")
+	}
+	if c.NATSStreamCompression != "s2" && c.NATSStreamCompression != "none" {
+		bad("NATS_STREAM_COMPRESSION %q: want s2 or none", c.NATSStreamCompression)
+	}
 	if c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0 {
 		bad("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT and HTTP_IDLE_TIMEOUT must be positive")
 	}
@@ -205,4 +239,44 @@ func (c Config) Validate() error {
 		bad("LOG_LEVEL: %v", err)
 	}
 	return errors.Join(errs...)
+}
+
+// ByteSize is a number of bytes, written plainly or with a binary unit:
+// 512, 64KiB, 16MiB, 16GiB, 1TiB.
+type ByteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	shift  uint
+}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+
+// Set implements flag.Value.
+func (b *ByteSize) Set(text string) error {
+	t := strings.TrimSpace(text)
+	shift := uint(0)
+	for _, u := range byteUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			t, shift = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return fmt.Errorf("size %q: want a whole number of bytes, optionally with KiB, MiB, GiB or TiB", text)
+	}
+	*b = ByteSize(n << shift)
+	return nil
+}
+
+// String implements flag.Value: the largest unit that writes b whole.
+func (b *ByteSize) String() string {
+	if b == nil {
+		return "0"
+	}
+	for _, u := range byteUnits[:4] {
+		if n := int64(*b); n != 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(*b), 10)
 }

@@ -48,3 +48,46 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 		t.Errorf("bad duration: %v", err)
 	}
 }
+
+func TestLoadConfigStreamLimits(t *testing.T) {
+	t.Parallel()
+	cfg, err := app.LoadConfig("test", []string{"--nats-stream-max-bytes", "2GiB"}, env(map[string]string{
+		"NATS_STREAM_MAX_BYTES": "1TiB", "NATS_STREAM_MAX_AGE": "720h", "NATS_STREAM_COMPRESSION": "none",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATSStreamMaxBytes != 2<<30 || cfg.NATSStreamMaxAge != 720*time.Hour || cfg.NATSStreamCompression != "none" {
+		t.Errorf("limits not applied: %v %v %q", cfg.NATSStreamMaxBytes.String(), cfg.NATSStreamMaxAge, cfg.NATSStreamCompression)
+	}
+	def := app.DefaultConfig()
+	if def.NATSStreamMaxBytes != 16<<30 || def.NATSStreamMaxAge != 366*24*time.Hour || def.NATSStreamCompression != "s2" {
+		t.Errorf("defaults: %v %v %q", def.NATSStreamMaxBytes.String(), def.NATSStreamMaxAge, def.NATSStreamCompression)
+	}
+	for _, bad := range []map[string]string{
+		{"NATS_STREAM_MAX_BYTES": "lots"},
+		{"NATS_STREAM_MAX_BYTES": "-1"},
+		{"NATS_STREAM_MAX_BYTES": "9999999TiB"},
+		{"NATS_STREAM_MAX_AGE": "1m"}, // under the duplicate window
+		{"NATS_STREAM_COMPRESSION": "gzip"},
+	} {
+		if _, err := app.LoadConfig("test", nil, env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestByteSizeRoundTrips(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]app.ByteSize{"0": 0, "512": 512, "64KiB": 64 << 10, "16 MiB": 16 << 20, "16GiB": 16 << 30, "3TiB": 3 << 40, "1536B": 1536} {
+		var b app.ByteSize
+		if err := b.Set(text); err != nil || b != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", text, b, err, want)
+			continue
+		}
+		var again app.ByteSize
+		if err := again.Set(b.String()); err != nil || again != b {
+			t.Errorf("%q printed as %q, which reads back as %d, %v", text, b.String(), again, err)
+		}
+	}
+}

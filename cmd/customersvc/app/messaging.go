@@ -53,6 +53,7 @@ func (s *Service) startMessaging(ctx context.Context) error {
 	}
 	if err := natsx.EnsureStream(ctx, b.js, natsx.StreamConfig{
 		Name: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix, Duplicates: s.cfg.NATSDuplicateWindow,
+		MaxAge: s.cfg.NATSStreamMaxAge, MaxBytes: int64(s.cfg.NATSStreamMaxBytes), Compress: s.cfg.NATSStreamCompression == "s2",
 	}); err != nil {
 		return err
 	}
