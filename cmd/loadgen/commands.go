@@ -57,42 +57,24 @@ func runSuite(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "customersvc-bench-")
+	svc, err := startService(ctx, *addr)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "customersvc")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/customersvc")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build the service: %w", err)
-	}
-	secret := "loadgen-suite-secret-0123456789abcdef"
-	svc := exec.Command(bin, "--http-addr", *addr, "--admin-addr", "127.0.0.1:0", "--data-dir", filepath.Join(work, "data"), "--log-level", "warn")
-	svc.Env = append(os.Environ(), "AUTH_HS256_SECRET="+secret, "NATS_URL=")
-	svc.Stderr = os.Stderr
-	if err := svc.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = svc.Process.Signal(os.Interrupt); _ = svc.Wait() }()
-	base := "http://" + *addr
-	if err := waitReady(ctx, base); err != nil {
-		return err
-	}
+	defer svc.stop()
 	var results []Result
 	for _, text := range strings.Split(*levels, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(text))
 		if err != nil {
 			return fmt.Errorf("-c: %w", err)
 		}
-		l, err := newLoader(loadConfig{URL: base, Secret: []byte(secret), Concurrency: c, Duration: *d, Orgs: 16})
+		l, err := newLoader(loadConfig{URL: svc.base, Secret: svc.secret, Concurrency: c, Duration: *d, Orgs: 16})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "loadgen: %d clients for %s...\n", c, *d)
 		r := l.run(ctx)
-		r.ServiceRSSMB = rssMB(svc.Process.Pid)
+		r.ServiceRSSMB = rssMB(svc.cmd.Process.Pid)
 		results = append(results, r)
 		if ctx.Err() != nil {
 			break
@@ -101,6 +83,57 @@ func runSuite(ctx context.Context, args []string) error {
 	fmt.Printf("machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
 	printTable(os.Stdout, results)
 	return writeJSON(*out, results)
+}
+
+// service is the service built from this checkout and started on a fresh
+// DATA_DIR, with the embedded NATS.
+type service struct {
+	cmd       *exec.Cmd
+	base      string // http://addr
+	adminBase string // http://admin-addr
+	secret    []byte
+	dataDir   string
+	work      string
+}
+
+func startService(ctx context.Context, addr string) (*service, error) {
+	work, err := os.MkdirTemp("", "customersvc-bench-")
+	if err != nil {
+		return nil, err
+	}
+	svc := &service{work: work, dataDir: filepath.Join(work, "data"), secret: []byte("loadgen-suite-secret-0123456789abcdef")}
+	bin := filepath.Join(work, "customersvc")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/customersvc")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		os.RemoveAll(work)
+		return nil, fmt.Errorf("build the service: %w", err)
+	}
+	admin, err := freeAddr()
+	if err != nil {
+		os.RemoveAll(work)
+		return nil, err
+	}
+	svc.cmd = exec.Command(bin, "--http-addr", addr, "--admin-addr", admin, "--data-dir", svc.dataDir, "--log-level", "warn")
+	svc.cmd.Env = append(os.Environ(), "AUTH_HS256_SECRET="+string(svc.secret), "NATS_URL=")
+	svc.cmd.Stderr = os.Stderr
+	if err := svc.cmd.Start(); err != nil {
+		os.RemoveAll(work)
+		return nil, err
+	}
+	svc.base, svc.adminBase = "http://"+addr, "http://"+admin
+	if err := waitReady(ctx, svc.base); err != nil {
+		svc.stop()
+		return nil, err
+	}
+	return svc, nil
+}
+
+// stop stops the service gracefully and removes its files.
+func (s *service) stop() {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	_ = s.cmd.Wait()
+	os.RemoveAll(s.work)
 }
 
 func loadSecret(secret, dataDir string) ([]byte, error) {

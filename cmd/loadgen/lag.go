@@ -10,7 +10,7 @@ import (
 	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
-// probeLag measures, while the load runs, the time from a 201 to the
+// probeLag measures, until ctx ends, the time from a 201 to the
 // customer showing in GET /customers. Each sample creates its customer
 // under a new organization of its own, so each poll is the list of one
 // organization holding at most that one customer: the probe's reads stay
@@ -18,15 +18,14 @@ import (
 // organization made the probe's polls a fifth of the service's CPU by the
 // end of a 30 s run). It polls every two milliseconds (the lag's
 // resolution); its creates travel the same pipeline as the load.
-func (l *loader) probeLag(ctx context.Context) []time.Duration {
-	var lags []time.Duration
+func (l *loader) probeLag(ctx context.Context, rec *recorder) {
 	for n := 0; ctx.Err() == nil; n++ {
 		tok, err := auth.Mint(l.cfg.Secret, auth.MintClaims{
 			UserID: "loadgen-probe", OrganizationID: fmt.Sprintf("loadgen-%s-probe-%d", l.runID, n), OrgRole: "Reseller",
 			Permissions: auth.DefaultPermissions("reseller"), TTL: 2 * time.Hour,
 		}, time.Now())
 		if err != nil {
-			return nil
+			return
 		}
 		_, body := l.body()
 		status, err := l.post(ctx, tok, body)
@@ -38,11 +37,10 @@ func (l *loader) probeLag(ctx context.Context) []time.Duration {
 		}
 		acked := time.Now()
 		if l.waitListed(ctx, tok) {
-			lags = append(lags, time.Since(acked))
+			rec.lag(time.Since(acked))
 		}
 		sleep(ctx, 20*time.Millisecond)
 	}
-	return lags
 }
 
 func (l *loader) waitListed(ctx context.Context, tok string) bool {

@@ -156,19 +156,36 @@ func (l *loader) post(ctx context.Context, tok string, body []byte) (int, error)
 // run sends load until the duration passes, with a prober measuring the
 // projection lag beside it.
 func (l *loader) run(ctx context.Context) Result {
-	end := time.Now().Add(l.cfg.Duration)
-	ctx, cancel := context.WithDeadline(ctx, end)
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Duration)
 	defer cancel()
+	rec := newRecorder()
+	start := time.Now()
+	l.load(ctx, rec)
+	elapsed := time.Since(start)
+	m := rec.take()
+	return Result{
+		Concurrency:     l.cfg.Concurrency,
+		TargetRate:      l.cfg.Rate,
+		DurationSeconds: elapsed.Seconds(),
+		Requests:        m.requests,
+		Created:         m.created,
+		CreatesPerSec:   float64(m.created) / elapsed.Seconds(),
+		LatencyMs:       percentiles(m.latencies),
+		Errors:          m.errors,
+		LagSamples:      len(m.lags),
+		LagMs:           percentiles(m.lags),
+	}
+}
+
+// load sends load until ctx ends, with a prober measuring the projection
+// lag beside it, and records what it sees in rec as it goes.
+func (l *loader) load(ctx context.Context, rec *recorder) {
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		errors    = map[string]int{}
-		requests  atomic.Int64
-		created   atomic.Int64
-		wg        sync.WaitGroup
-		paced     atomic.Int64
+		wg    sync.WaitGroup
+		paced atomic.Int64
 	)
 	start := time.Now()
+	end, _ := ctx.Deadline()
 	// due returns when the next request is due: now without a rate.
 	due := func() time.Time {
 		if l.cfg.Rate <= 0 {
@@ -180,14 +197,10 @@ func (l *loader) run(ctx context.Context) Result {
 		return at
 	}
 	for w := range l.cfg.Concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			tok := l.tokens[w%len(l.tokens)]
 			client := l.newPoster()
 			defer client.close()
-			local := make([]time.Duration, 0, 1<<14)
-			localErr := map[string]int{}
 			for ctx.Err() == nil {
 				t0 := due()
 				if ctx.Err() != nil {
@@ -195,44 +208,68 @@ func (l *loader) run(ctx context.Context) Result {
 				}
 				_, body := l.body()
 				status, err := client.post(ctx, tok, body)
-				if ctx.Err() != nil || !time.Now().Before(end) {
+				if ctx.Err() != nil || (!end.IsZero() && !time.Now().Before(end)) {
 					// Cut off by the end of the run, not an answer: the
 					// connection's deadline can pass a moment before the
 					// context says so.
 					break
 				}
-				requests.Add(1)
 				switch {
 				case err != nil:
-					localErr["transport"]++
+					rec.failed("transport")
 				case status == http.StatusCreated:
-					created.Add(1)
-					local = append(local, time.Since(t0))
+					rec.created(time.Since(t0))
 				default:
-					localErr[fmt.Sprint(status)]++
+					rec.failed(strconv.Itoa(status))
 				}
 			}
-			mu.Lock()
-			latencies = append(latencies, local...)
-			for k, v := range localErr {
-				errors[k] += v
-			}
-			mu.Unlock()
-		}()
+		})
 	}
-	lags := l.probeLag(ctx)
+	l.probeLag(ctx, rec)
 	wg.Wait()
-	elapsed := time.Since(start)
-	return Result{
-		Concurrency:     l.cfg.Concurrency,
-		TargetRate:      l.cfg.Rate,
-		DurationSeconds: elapsed.Seconds(),
-		Requests:        requests.Load(),
-		Created:         created.Load(),
-		CreatesPerSec:   float64(created.Load()) / elapsed.Seconds(),
-		LatencyMs:       percentiles(latencies),
-		Errors:          errors,
-		LagSamples:      len(lags),
-		LagMs:           percentiles(lags),
-	}
+}
+
+// recorder collects what the clients see; take hands it over and starts
+// afresh, once at the end of a run or once an interval in a soak.
+type recorder struct {
+	mu sync.Mutex
+	m  measured
+}
+
+// measured is what a recorder holds.
+type measured struct {
+	requests, created int64
+	latencies, lags   []time.Duration
+	errors            map[string]int
+}
+
+func newRecorder() *recorder { return &recorder{m: measured{errors: map[string]int{}}} }
+
+func (r *recorder) created(latency time.Duration) {
+	r.mu.Lock()
+	r.m.requests++
+	r.m.created++
+	r.m.latencies = append(r.m.latencies, latency)
+	r.mu.Unlock()
+}
+
+func (r *recorder) failed(kind string) {
+	r.mu.Lock()
+	r.m.requests++
+	r.m.errors[kind]++
+	r.mu.Unlock()
+}
+
+func (r *recorder) lag(d time.Duration) {
+	r.mu.Lock()
+	r.m.lags = append(r.m.lags, d)
+	r.mu.Unlock()
+}
+
+func (r *recorder) take() measured {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.m
+	r.m = measured{errors: map[string]int{}, latencies: make([]time.Duration, 0, len(m.latencies))}
+	return m
 }
