@@ -150,7 +150,8 @@ func soak(ctx context.Context, cfg soakConfig, w io.Writer) error {
 	go func() { defer close(done); l.load(loadCtx, rec) }()
 
 	start, last := time.Now(), time.Now()
-	var first, final []time.Duration // latencies of the two windows
+	var first []time.Duration   // latencies of the first window
+	var recent []timedLatencies // of the intervals within the last window
 	var total int64
 	tick := time.NewTicker(cfg.interval)
 	defer tick.Stop()
@@ -176,14 +177,24 @@ func soak(ctx context.Context, cfg soakConfig, w io.Writer) error {
 		if last.Sub(start) < cfg.window {
 			first = append(first, m.latencies...)
 		}
-		if now.Sub(start) > cfg.load.Duration-cfg.window {
-			final = append(final, m.latencies...)
+		// The last window's latencies: what ended within it of now.
+		recent = append(recent, timedLatencies{end: now, latencies: m.latencies})
+		for len(recent) > 0 && now.Sub(recent[0].end) >= cfg.window {
+			recent = recent[1:]
 		}
 		last = now
 		report.Intervals = append(report.Intervals, iv)
 		fmt.Fprintln(w, iv.line())
 	}
-	report.Verdict = verdict(report.Intervals, cfg.window, cfg.load.Duration, first, final)
+	var final []time.Duration
+	for _, r := range recent {
+		final = append(final, r.latencies...)
+	}
+	ran := cfg.load.Duration
+	if n := len(report.Intervals); n > 0 {
+		ran = time.Duration(report.Intervals[n-1].EndSeconds * float64(time.Second))
+	}
+	report.Verdict = verdict(report.Intervals, cfg.window, ran, first, final)
 	fmt.Fprintln(w, report.Verdict.WithinTargetsExplain)
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
@@ -200,6 +211,12 @@ func soak(ctx context.Context, cfg soakConfig, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "wrote %s and %s\n", filepath.Join(cfg.out, "soak.json"), filepath.Join(cfg.out, "soak.svg"))
 	return nil
+}
+
+// timedLatencies are the latencies of an interval that ended at end.
+type timedLatencies struct {
+	end       time.Time
+	latencies []time.Duration
 }
 
 func (iv Interval) line() string {

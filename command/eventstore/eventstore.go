@@ -201,6 +201,14 @@ func (e ExpectedRevision) String() string {
 	return "any"
 }
 
+// ErrUnavailable says the store cannot take writes now — its disk is full,
+// its server out of reach — so the append failed; the same request may
+// succeed later. An embedded store reports it only when nothing was
+// stored; a server that went away during the call may have stored it, as
+// with any error whose answer was lost, so retry under the same
+// Idempotency-Key.
+var ErrUnavailable = errors.New("event store unavailable")
+
 // ErrStreamNotFound says a stream has no events.
 var ErrStreamNotFound = errors.New("stream not found")
 

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/customersvc/customersvc/command"
+	"github.com/customersvc/customersvc/command/eventstore"
 	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/projections/rebuild"
 	"github.com/customersvc/customersvc/query"
@@ -61,6 +62,12 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 		respond(c, http.StatusRequestEntityTooLarge, "request body too large", emptyData)
 	case errors.Is(err, errUnsupportedMediaType):
 		respond(c, http.StatusUnsupportedMediaType, "unsupported media type: use application/json", emptyData)
+	case errors.Is(err, eventstore.ErrUnavailable):
+		// Nothing was stored; the client may send the same request again.
+		logger.Warn("event store unavailable", "method", c.Request.Method, "path", c.FullPath(),
+			"request_id", c.GetString(requestIDKey), "error", err)
+		c.Header("Retry-After", "5")
+		respond(c, http.StatusServiceUnavailable, "service unavailable: the event store cannot take writes now; retry later", emptyData)
 	case c.Request.Context().Err() != nil:
 		// The client went away; nobody reads this answer.
 		respond(c, http.StatusServiceUnavailable, "request cancelled", emptyData)

@@ -1,11 +1,16 @@
 package nats
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -18,6 +23,18 @@ type EmbeddedConfig struct {
 	// Listen, host:port, also exposes the server on TCP for downstream
 	// subscribers. Empty: in-process connections only.
 	Listen string
+	// SyncInterval is how often JetStream flushes its files to disk: what
+	// it acknowledged within the last interval can be lost in a machine
+	// crash. Zero keeps nats-server's default (2 minutes).
+	SyncInterval time.Duration
+	// MaxStore caps what JetStream may keep on disk. JetStream refuses a
+	// stream whose byte limit exceeds it; zero lets nats-server choose from
+	// the disk's free space, which refuses a 16 GiB stream on a smaller
+	// disk even while it is nearly empty.
+	MaxStore int64
+	// Log, when set, takes the server's warnings and errors; KeepJetStream
+	// learns from it that a stream could not write.
+	Log *ServerLog
 }
 
 // StartEmbedded starts a nats-server with JetStream in this process. It
@@ -26,16 +43,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 	if cfg.StoreDir == "" {
 		return nil, errors.New("embedded nats: store directory is empty")
 	}
-	opts := &server.Options{
-		ServerName:         "customersvc-embedded",
-		JetStream:          true,
-		StoreDir:           filepath.Clean(cfg.StoreDir),
-		NoSigs:             true,
-		NoLog:              true,
-		DontListen:         cfg.Listen == "",
-		MaxPayload:         8 << 20,
-		JetStreamMaxMemory: 64 << 20,
-	}
+	opts := embeddedOptions(cfg)
 	if cfg.Listen != "" {
 		host, port, err := splitHostPort(cfg.Listen)
 		if err != nil {
@@ -47,12 +55,133 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
 	}
+	if cfg.Log != nil {
+		ns.SetLoggerV2(cfg.Log, false, false, false)
+	}
 	go ns.Start()
 	if !ns.ReadyForConnections(30 * time.Second) {
 		ns.Shutdown()
 		return nil, errors.New("embedded nats: not ready after 30s")
 	}
 	return ns, nil
+}
+
+func embeddedOptions(cfg EmbeddedConfig) *server.Options {
+	return &server.Options{
+		ServerName:         "customersvc-embedded",
+		JetStream:          true,
+		StoreDir:           filepath.Clean(cfg.StoreDir),
+		NoSigs:             true,
+		NoLog:              cfg.Log == nil,
+		DontListen:         cfg.Listen == "",
+		MaxPayload:         8 << 20,
+		JetStreamMaxMemory: 64 << 20,
+		JetStreamMaxStore:  cfg.MaxStore,
+		SyncInterval:       cfg.SyncInterval,
+	}
+}
+
+// KeepJetStream looks at the embedded server's JetStream every interval
+// until ctx ends, and starts it again when it has stopped or a stream of it
+// could not write. nats-server stops JetStream when the disk fills, and a
+// stream whose write failed refuses every message after, even once there
+// is space again; a restart reads streams, consumers and messages back from
+// the store directory. Meanwhile the relay retries its publishes, and
+// creates go on.
+func KeepJetStream(ctx context.Context, ns *server.Server, cfg EmbeddedConfig, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		if !ns.Running() {
+			continue
+		}
+		enabled := ns.JetStreamEnabled()
+		if enabled && (cfg.Log == nil || !cfg.Log.writeFailed.Swap(false)) {
+			continue
+		}
+		if enabled {
+			if err := ns.ShutdownJetStream(); err != nil {
+				logger.Warn("embedded nats: JetStream could not write and does not stop", "error", err)
+				continue
+			}
+		}
+		opts := embeddedOptions(cfg)
+		err := ns.EnableJetStream(&server.JetStreamConfig{
+			StoreDir: opts.StoreDir, SyncInterval: opts.SyncInterval, MaxMemory: opts.JetStreamMaxMemory,
+			MaxStore: opts.JetStreamMaxStore, CompressOK: true, Strict: true,
+		})
+		if err != nil {
+			logger.Warn("embedded nats: JetStream is stopped (a full disk?) and does not start yet", "error", err)
+			continue
+		}
+		logger.Warn("embedded nats: JetStream restarted after it stopped or could not write (a full disk?)")
+	}
+}
+
+// ServerLog passes the embedded server's warnings and errors to the
+// service's log (its notices and traces are left out), and notes a
+// stream's or consumer's critical write error for KeepJetStream.
+type ServerLog struct {
+	logger      *slog.Logger
+	writeFailed atomic.Bool
+
+	mu       sync.Mutex
+	last     string    // the last message written
+	lastAt   time.Time // when
+	repeated int       // copies of it left out since
+}
+
+// repeatWindow is how long a message that comes again and again (a failed
+// store, once per message, while the disk is full) is written only once.
+const repeatWindow = 10 * time.Second
+
+// NewServerLog returns a ServerLog writing to logger.
+func NewServerLog(logger *slog.Logger) *ServerLog { return &ServerLog{logger: logger} }
+
+func (l *ServerLog) Noticef(string, ...any) {}
+func (l *ServerLog) Debugf(string, ...any)  {}
+func (l *ServerLog) Tracef(string, ...any)  {}
+
+func (l *ServerLog) Warnf(format string, v ...any) {
+	l.write(slog.LevelWarn, fmt.Sprintf(format, v...))
+}
+
+func (l *ServerLog) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if strings.Contains(msg, "critical write error") {
+		l.writeFailed.Store(true)
+	}
+	l.write(slog.LevelError, msg)
+}
+
+func (l *ServerLog) Fatalf(format string, v ...any) {
+	l.write(slog.LevelError, fmt.Sprintf(format, v...))
+}
+
+func (l *ServerLog) write(level slog.Level, msg string) {
+	l.mu.Lock()
+	now := time.Now()
+	if msg == l.last && now.Sub(l.lastAt) < repeatWindow {
+		l.repeated++
+		l.mu.Unlock()
+		return
+	}
+	repeated := l.repeated
+	if msg != l.last {
+		repeated = 0 // the copies of another message go unreported; they were the same
+	}
+	l.last, l.lastAt, l.repeated = msg, now, 0
+	l.mu.Unlock()
+	if repeated > 0 {
+		l.logger.Log(context.Background(), level, "nats-server: "+msg, "repeated", repeated)
+		return
+	}
+	l.logger.Log(context.Background(), level, "nats-server: "+msg)
 }
 
 func splitHostPort(addr string) (string, int, error) {

@@ -172,7 +172,40 @@ func LoadConfig(name string, args []string, getenv func(string) string) (Config,
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, s := range cfg.settings() {
+		if getenv(s.env) != "" {
+			given[s.flag] = true
+		}
+	}
+	if cfg.NATSURL == "" {
+		cfg.embeddedWindows(given)
+	}
 	return cfg, cfg.Validate()
+}
+
+// The embedded JetStream syncs its files every EmbeddedSyncInterval, so the
+// relay need re-publish only a little more than that after a restart, and
+// the duplicate window need not be long. The window's message IDs live in
+// the service's own heap (about 350 bytes each), so at full load a
+// 5-minute window would hold 1.2 million of them and keep the collector
+// busy; one minute holds a fifth.
+const (
+	EmbeddedSyncInterval         = time.Second
+	embeddedRelayRepublishWindow = 10 * time.Second
+	embeddedNATSDuplicateWindow  = time.Minute
+)
+
+// embeddedWindows sets the windows the embedded server's sync allows,
+// where neither the environment nor a flag set them.
+func (c *Config) embeddedWindows(given map[string]bool) {
+	if !given["nats-duplicate-window"] {
+		c.NATSDuplicateWindow = embeddedNATSDuplicateWindow
+	}
+	if !given["relay-republish-window"] {
+		c.RelayRepublishWindow = min(embeddedRelayRepublishWindow, c.NATSDuplicateWindow/2)
+	}
 }
 
 // Validate returns every problem of the configuration at once.

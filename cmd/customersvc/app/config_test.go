@@ -68,7 +68,7 @@ func TestLoadConfigStreamLimits(t *testing.T) {
 		{"NATS_STREAM_MAX_BYTES": "lots"},
 		{"NATS_STREAM_MAX_BYTES": "-1"},
 		{"NATS_STREAM_MAX_BYTES": "9999999TiB"},
-		{"NATS_STREAM_MAX_AGE": "1m"}, // under the duplicate window
+		{"NATS_STREAM_MAX_AGE": "30s"}, // under the duplicate window
 		{"NATS_STREAM_COMPRESSION": "gzip"},
 	} {
 		if _, err := app.LoadConfig("test", nil, env(bad)); err == nil {
@@ -88,6 +88,29 @@ func TestByteSizeRoundTrips(t *testing.T) {
 		var again app.ByteSize
 		if err := again.Set(b.String()); err != nil || again != b {
 			t.Errorf("%q printed as %q, which reads back as %d, %v", text, b.String(), again, err)
+		}
+	}
+}
+
+// TestLoadConfigWindowsFollowTheBroker: with the embedded NATS, which syncs
+// every second, the windows are short; with an external one they cover its
+// default two-minute sync; given ones are kept.
+func TestLoadConfigWindowsFollowTheBroker(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		env                  map[string]string
+		duplicate, republish time.Duration
+	}{
+		{map[string]string{}, time.Minute, 10 * time.Second},
+		{map[string]string{"NATS_URL": "nats://broker:4222"}, 5 * time.Minute, 3 * time.Minute},
+		{map[string]string{"NATS_DUPLICATE_WINDOW": "10m", "RELAY_REPUBLISH_WINDOW": "4m"}, 10 * time.Minute, 4 * time.Minute},
+	} {
+		cfg, err := app.LoadConfig("test", nil, env(c.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.NATSDuplicateWindow != c.duplicate || cfg.RelayRepublishWindow != c.republish {
+			t.Errorf("%v: duplicate window %s, republish window %s; want %s, %s", c.env, cfg.NATSDuplicateWindow, cfg.RelayRepublishWindow, c.duplicate, c.republish)
 		}
 	}
 }

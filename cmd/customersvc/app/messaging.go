@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -16,10 +17,11 @@ import (
 // broker is the service's NATS: the embedded server if it runs one, and
 // two connections (the Watermill subscriber drains its own when it closes).
 type broker struct {
-	embedded *server.Server
-	pub, sub *nats.Conn
-	js       jetstream.JetStream
-	url      string
+	embedded    *server.Server
+	embeddedCfg natsx.EmbeddedConfig
+	pub, sub    *nats.Conn
+	js          jetstream.JetStream
+	url         string
 }
 
 func (b *broker) describe() string {
@@ -62,6 +64,12 @@ func (s *Service) startMessaging(ctx context.Context) error {
 	}
 	background, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.background = cancel
+	if b.embedded != nil {
+		s.goBackground("embedded JetStream", background, func(ctx context.Context) error {
+			natsx.KeepJetStream(ctx, b.embedded, b.embeddedCfg, 5*time.Second, s.logger)
+			return nil
+		})
+	}
 	if err := s.startRelay(background); err != nil {
 		return err
 	}
@@ -72,7 +80,11 @@ func (s *Service) connectBroker() (*broker, error) {
 	b := &broker{}
 	connector := natsx.Connector{URL: s.cfg.NATSURL, Logger: s.logger}
 	if s.cfg.NATSURL == "" {
-		ns, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: s.path("nats"), Listen: s.cfg.NATSEmbeddedListen})
+		b.embeddedCfg = natsx.EmbeddedConfig{
+			StoreDir: s.path("nats"), Listen: s.cfg.NATSEmbeddedListen, SyncInterval: EmbeddedSyncInterval,
+			MaxStore: embeddedMaxStore(int64(s.cfg.NATSStreamMaxBytes)), Log: natsx.NewServerLog(s.logger),
+		}
+		ns, err := natsx.StartEmbedded(b.embeddedCfg)
 		if err != nil {
 			return nil, err
 		}
@@ -136,4 +148,14 @@ func (s *Service) startProjectors(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("projectors did not start")
 	}
+}
+
+// embeddedMaxStore is what the embedded JetStream may keep: the event
+// stream's byte limit and a gigabyte for the dead letters and the
+// consumers' state. Without a byte limit, nats-server's own choice.
+func embeddedMaxStore(streamMaxBytes int64) int64 {
+	if streamMaxBytes <= 0 {
+		return 0
+	}
+	return streamMaxBytes + 1<<30
 }

@@ -32,10 +32,13 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		res, err = c.AppendToStream(ctx, stream, opts, proposed...)
 		return err
 	})
-	if hasCode(err, esdbclient.ErrorCodeWrongExpectedVersion) {
+	switch {
+	case hasCode(err, esdbclient.ErrorCodeWrongExpectedVersion):
 		return eventstore.WriteResult{}, s.wrongExpectedVersion(ctx, stream, expected, err)
-	}
-	if err != nil {
+	case hasCode(err, esdbclient.ErrorCodeConnectionClosed), hasCode(err, esdbclient.ErrorUnavailable):
+		// No server found, or none that takes requests.
+		return eventstore.WriteResult{}, fmt.Errorf("append to %q: %w: %w", stream, eventstore.ErrUnavailable, err)
+	case err != nil:
 		return eventstore.WriteResult{}, fmt.Errorf("append to %q: %w", stream, err)
 	}
 	wr := eventstore.WriteResult{

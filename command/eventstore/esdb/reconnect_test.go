@@ -1,6 +1,7 @@
 package esdb_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -31,6 +32,12 @@ func TestStoreOutlivesServerOutage(t *testing.T) {
 		if err := s.Ping(t.Context()); err == nil {
 			t.Fatalf("Ping %d answered without a server", i)
 		}
+	}
+
+	// An append that finds no server is unavailable, which the API
+	// answers with 503: nothing was stored.
+	if _, err := s.Append(t.Context(), "during-"+uuid.NewString(), eventstore.NoStream, newEvent()); !errors.Is(err, eventstore.ErrUnavailable) {
+		t.Errorf("append without a server: %v; want ErrUnavailable", err)
 	}
 
 	prefix := "after-" + uuid.NewString()

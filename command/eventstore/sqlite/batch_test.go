@@ -83,7 +83,7 @@ func TestBatchAppendsAreIndependent(t *testing.T) {
 	for i, tt := range tests {
 		batch[i] = tt.req
 	}
-	if !w.commit(batch) {
+	if wrote, _ := w.commit(batch); !wrote {
 		t.Fatal("commit reports nothing written")
 	}
 	var last eventstore.Position
@@ -118,7 +118,7 @@ func TestBatchFailureFailsEveryAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := []*appendRequest{request("a", eventstore.NoStream, event()), request("b", eventstore.Any, event())}
-	if w.commit(batch) {
+	if wrote, _ := w.commit(batch); wrote {
 		t.Error("failed commit reports events written")
 	}
 	for i, req := range batch {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -30,6 +31,9 @@ type Store struct {
 	closing  chan struct{}       // closed by Close
 	done     chan struct{}       // closed when the writer has stopped
 	commits  *notifier           // broadcast after each commit that wrote events
+	// unwritable is set while the file cannot take writes (a full disk, an
+	// I/O error): Ping reports it, and the writer probes until it clears.
+	unwritable atomic.Bool
 
 	// wal is the write-ahead log, which the writer keeps within its limit
 	// after each commit; checkpointer copies it into the database in the
@@ -91,12 +95,16 @@ const (
 	checkpointerWait = 100 * time.Millisecond
 )
 
-// Ping checks that the writer runs and the file can be read.
+// Ping checks that the writer runs, the file can be read, and the last
+// write did not fail for the storage.
 func (s *Store) Ping(ctx context.Context) error {
 	select {
 	case <-s.closing:
 		return ErrClosed
 	default:
+	}
+	if s.unwritable.Load() {
+		return fmt.Errorf("%s: %w: the last write failed for the storage (full disk or I/O error)", s.cfg.Path, eventstore.ErrUnavailable)
 	}
 	if err := s.readDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping %s: %w", s.cfg.Path, err)

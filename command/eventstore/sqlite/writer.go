@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/customersvc/customersvc/command/eventstore"
 )
 
 // writer owns the only write connection and its prepared statements. Only
@@ -62,15 +64,29 @@ func (s *Store) runWriter(w *writer) {
 	delay := time.NewTimer(time.Hour)
 	delay.Stop()
 	var recent batchSizes
+	probeTicker := time.NewTicker(probeEvery)
+	defer probeTicker.Stop()
 	for {
+		// While the file cannot take writes, try a small one now and then,
+		// so that readiness comes back with the disk space even when no
+		// append comes to find out.
+		var probe <-chan time.Time
+		if s.unwritable.Load() {
+			probe = probeTicker.C
+		}
 		select {
 		case req := <-s.requests:
 			batch = append(batch, req)
+		case <-probe:
+			s.noteWrite(w.probe())
+			continue
 		case <-s.closing:
 			return
 		}
 		batch = s.form(batch, &recent, delay)
-		if w.commit(batch) {
+		wrote, err := w.commit(batch)
+		s.noteWrite(err)
+		if wrote {
 			s.commits.broadcast()
 		}
 		// The batch is answered: a failure to bound the log is the next
@@ -153,11 +169,28 @@ func (b *batchSizes) max() int {
 	return m
 }
 
+// probeEvery is how often a writer that cannot write tries again.
+const probeEvery = time.Second
+
+// noteWrite records whether the file took the last write: only a failure
+// of the storage itself makes it unwritable.
+func (s *Store) noteWrite(err error) {
+	switch {
+	case err == nil:
+		s.unwritable.Store(false)
+	case errors.Is(err, eventstore.ErrUnavailable):
+		s.unwritable.Store(true)
+	}
+}
+
 // commit runs batch in one transaction and answers every append in it. It
 // reports whether any append succeeded, and so whether followers may have
-// something new.
-func (w *writer) commit(batch []*appendRequest) bool {
+// something new, and the error that failed the whole batch, if one did.
+func (w *writer) commit(batch []*appendRequest) (wrote bool, err error) {
 	replies, wrote, err := w.run(batch)
+	if err != nil && storageFailure(err) {
+		err = fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
+	}
 	for i, req := range batch {
 		if err != nil {
 			req.reply <- appendReply{err: err}
@@ -165,7 +198,45 @@ func (w *writer) commit(batch []*appendRequest) bool {
 		}
 		req.reply <- replies[i]
 	}
-	return wrote
+	return wrote, err
+}
+
+// probe writes the schema version again, unchanged: a commit of one page,
+// which fails as an append would while the disk is full.
+func (w *writer) probe() error {
+	ctx := context.Background()
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return w.probeFailed(err)
+	}
+	if _, err := w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return w.probeFailed(errors.Join(err, w.rollback()))
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return w.probeFailed(errors.Join(err, w.rollback()))
+	}
+	return nil
+}
+
+func (w *writer) probeFailed(err error) error {
+	if storageFailure(err) {
+		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
+	}
+	return err
+}
+
+// storageFailure reports whether err is the file system failing SQLite — a
+// full disk, an I/O error, a file that cannot be opened or written — rather
+// than something about the appends.
+func storageFailure(err error) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code {
+	case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrReadonly:
+		return true
+	}
+	return false
 }
 
 func (w *writer) run(batch []*appendRequest) (replies []appendReply, wrote bool, err error) {
