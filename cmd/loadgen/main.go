@@ -5,6 +5,7 @@
 //	go run ./cmd/loadgen run -url http://localhost:8080 -data-dir ./data -c 64 -d 30s
 //	go run ./cmd/loadgen suite   # starts the service on a fresh DATA_DIR; 16, 64, 256
 //	go run ./cmd/loadgen soak -d 30m   # hours-long pace: a line an interval, JSON and a plot
+//	go run ./cmd/loadgen plot -json bench-results/soak/soak.json
 package main
 
 import (
@@ -26,8 +27,10 @@ func main() {
 		err = runOnce(ctx, os.Args[2:])
 	case len(os.Args) > 1 && os.Args[1] == "soak":
 		err = runSoak(ctx, os.Args[2:])
+	case len(os.Args) > 1 && os.Args[1] == "plot":
+		err = runPlot(os.Args[2:])
 	default:
-		err = fmt.Errorf("usage: loadgen run|suite|soak [flags]; -h for the flags")
+		err = fmt.Errorf("usage: loadgen run|suite|soak|plot [flags]; -h for the flags")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"flag"
 	"fmt"
 	"html"
 	"math"
+	"os"
 	"sort"
 	"strings"
 )
@@ -27,10 +30,32 @@ const (
 	marginLeft  = 70
 	marginRight = 170 // the legend
 	marginTop   = 28
-	marginBelow = 26
+	marginBelow = 40
 )
 
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"}
+
+// runPlot draws a soak's JSON report again as SVG.
+func runPlot(args []string) error {
+	fs := flag.NewFlagSet("loadgen plot", flag.ContinueOnError)
+	in := fs.String("json", "bench-results/soak/soak.json", "a soak's report")
+	out := fs.String("out", "", "the SVG to write; empty: next to the report")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(*in)
+	if err != nil {
+		return err
+	}
+	var r SoakReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("%s: %w", *in, err)
+	}
+	if *out == "" {
+		*out = strings.TrimSuffix(*in, ".json") + ".svg"
+	}
+	return os.WriteFile(*out, []byte(plotSoak(r)), 0o644)
+}
 
 // plotSoak draws a soak's intervals as an SVG image: throughput, latency,
 // RSS, the data directory and its write-ahead logs over time.
@@ -114,7 +139,7 @@ func drawPanel(b *strings.Builder, p panel, xs []float64, top int) {
 	for x := 0.0; x <= xMax+1e-9; x += step {
 		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", px(x), bottom+16, formatTick(x))
 	}
-	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="end" fill="#666">minutes</text>`+"\n", right, bottom+16)
+	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="#666">minutes</text>`+"\n", (left+right)/2, bottom+32)
 	for i, s := range p.lines {
 		var pts []string
 		for j, y := range s.ys {
