@@ -22,8 +22,8 @@ func TestVerdictComparesTheWindows(t *testing.T) {
 		}
 		ivs = append(ivs, Interval{
 			EndSeconds: float64(i+1) * 60, Seconds: 60, Created: int64(rate * 60),
-			RSSMB: 300 + 10*float64(i), // 10 MB a minute
-			Files: map[string]int64{"events.db": 1 << 30, "events.db-wal": int64(i) << 20},
+			RSSMB:  300 + 10*float64(i), // 10 MB a minute
+			Files:  map[string]int64{"events.db": 1 << 30, "events.db-wal": int64(i) << 20},
 			Errors: map[string]int{"503": i % 2},
 		})
 	}
