@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -84,7 +85,7 @@ type Log struct {
 	// retryAbove is the size past which a truncation that found readers in
 	// the log is tried again: a long reader then costs the writer one wait
 	// per further eighth of the limit, not one per commit.
-	retryAbove int64
+	retryAbove atomic.Int64
 }
 
 // NewLog returns the log of the database at dbPath, kept under limit
@@ -109,12 +110,16 @@ func (l *Log) Bound(ctx context.Context, conn Conn) (truncated bool, err error) 
 	if err != nil || !due {
 		return false, err
 	}
+	// Not cancelled halfway: the connection must get its own lock wait back.
+	ctx = context.WithoutCancel(ctx)
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", boundWait.Milliseconds())); err != nil {
 		return false, fmt.Errorf("write-ahead log: %w", err)
 	}
 	r, err := checkpointStats(ctx, conn, "TRUNCATE")
 	_, restoreErr := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", l.busyTimeout.Milliseconds()))
 	if err = errors.Join(err, restoreErr); err != nil {
+		// A failing file (a full disk) is not tried again at every commit.
+		l.retryAbove.Store(size + l.limit/8)
 		return false, fmt.Errorf("write-ahead log: %w", err)
 	}
 	switch {
@@ -123,10 +128,10 @@ func (l *Log) Bound(ctx context.Context, conn Conn) (truncated bool, err error) 
 		// next commit, which costs nothing while it lasts.
 		return false, nil
 	case r.busy:
-		l.retryAbove = size + l.limit/8
+		l.retryAbove.Store(size + l.limit/8)
 		return false, nil
 	}
-	l.retryAbove = 0
+	l.retryAbove.Store(0)
 	return true, nil
 }
 
@@ -142,7 +147,11 @@ func (l *Log) due() (size int64, due bool, err error) {
 	if err != nil {
 		return 0, false, fmt.Errorf("write-ahead log size: %w", err)
 	}
-	return size, size > l.limit && size > l.retryAbove, nil
+	if size <= l.limit {
+		l.retryAbove.Store(0) // truncated by the checkpointer meanwhile
+		return size, false, nil
+	}
+	return size, size > l.retryAbove.Load(), nil
 }
 
 // Conn is the writer's connection: a *sql.Conn, or a *sql.DB of one
@@ -177,6 +186,11 @@ func checkpointStats(ctx context.Context, conn queryRower, mode string) (checkpo
 	err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &r.logged, &r.checkpointed)
 	var se sqlite3.Error
 	if errors.As(err, &se) && se.Code == sqlite3.ErrBusy {
+		return checkpointResult{locked: true}, nil
+	}
+	// Another connection's checkpoint holds the lock: SQLite answers
+	// busy with -1 frames rather than an error.
+	if err == nil && busy != 0 && r.logged == -1 {
 		return checkpointResult{locked: true}, nil
 	}
 	r.busy = busy != 0

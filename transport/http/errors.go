@@ -63,7 +63,9 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 	case errors.Is(err, errUnsupportedMediaType):
 		respond(c, http.StatusUnsupportedMediaType, "unsupported media type: use application/json", emptyData)
 	case errors.Is(err, eventstore.ErrUnavailable):
-		// Nothing was stored; the client may send the same request again.
+		// The store could not take it (a full disk stores nothing); the
+		// client may send the same request again, safely so with an
+		// Idempotency-Key.
 		logger.Warn("event store unavailable", "method", c.Request.Method, "path", c.FullPath(),
 			"request_id", c.GetString(requestIDKey), "error", err)
 		c.Header("Retry-After", "5")

@@ -86,11 +86,14 @@ func embeddedOptions(cfg EmbeddedConfig) *server.Options {
 // could not write. nats-server stops JetStream when the disk fills, and a
 // stream whose write failed refuses every message after, even once there
 // is space again; a restart reads streams, consumers and messages back from
-// the store directory. Meanwhile the relay retries its publishes, and
-// creates go on.
+// the store directory. While the disk stays full each restart fails again,
+// so the wait between restarts doubles, up to a minute, until JetStream
+// has run through an interval without trouble. Meanwhile the relay retries
+// its publishes, and creates go on.
 func KeepJetStream(ctx context.Context, ns *server.Server, cfg EmbeddedConfig, every time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	wait, next := every, time.Time{}
 	for {
 		select {
 		case <-t.C:
@@ -101,8 +104,17 @@ func KeepJetStream(ctx context.Context, ns *server.Server, cfg EmbeddedConfig, e
 			continue
 		}
 		enabled := ns.JetStreamEnabled()
-		if enabled && (cfg.Log == nil || !cfg.Log.writeFailed.Swap(false)) {
+		failed := cfg.Log != nil && cfg.Log.writeFailed.Load()
+		if enabled && !failed {
+			wait = every // ran a whole interval without trouble
 			continue
+		}
+		if time.Now().Before(next) {
+			continue
+		}
+		next, wait = time.Now().Add(wait), min(2*wait, time.Minute)
+		if cfg.Log != nil {
+			cfg.Log.writeFailed.Store(false)
 		}
 		if enabled {
 			if err := ns.ShutdownJetStream(); err != nil {
@@ -153,7 +165,7 @@ func (l *ServerLog) Warnf(format string, v ...any) {
 
 func (l *ServerLog) Errorf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
-	if strings.Contains(msg, "critical write error") {
+	if strings.Contains(strings.ToLower(msg), "critical write error") {
 		l.writeFailed.Store(true)
 	}
 	l.write(slog.LevelError, msg)

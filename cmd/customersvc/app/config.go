@@ -118,8 +118,9 @@ func DefaultConfig() Config {
 		NATSSubjectPrefix:   "customers.events",
 		NATSDuplicateWindow: 5 * time.Minute,
 		// A year of events, and at most 16 GiB of them: a year of 1,000
-		// creates an hour is about 9.6 GiB uncompressed, 2.3 GB on disk
-		// with s2 (docs/benchmarks.md, "Disk").
+		// creates an hour is about 9.6 GiB uncompressed, 2.0 GB on disk
+		// with s2 (docs/benchmarks.md, "Disk per customer"). With NATS_URL
+		// the byte limit is the operator's to set (LoadConfig).
 		NATSStreamMaxAge:      366 * 24 * time.Hour,
 		NATSStreamMaxBytes:    16 << 30,
 		NATSStreamCompression: "s2",
@@ -181,6 +182,11 @@ func LoadConfig(name string, args []string, getenv func(string) string) (Config,
 	}
 	if cfg.NATSURL == "" {
 		cfg.embeddedWindows(given)
+	} else if !given["nats-stream-max-bytes"] {
+		// An external server reserves a stream's byte limit from its own
+		// store limit and refuses the stream when that is smaller; its
+		// operator sets the limit, the age limit applies meanwhile.
+		cfg.NATSStreamMaxBytes = 0
 	}
 	return cfg, cfg.Validate()
 }
@@ -205,6 +211,10 @@ func (c *Config) embeddedWindows(given map[string]bool) {
 	}
 	if !given["relay-republish-window"] {
 		c.RelayRepublishWindow = min(embeddedRelayRepublishWindow, c.NATSDuplicateWindow/2)
+	} else if !given["nats-duplicate-window"] {
+		// A longer re-publish window given alone takes the duplicate
+		// window along, as it must outlast it.
+		c.NATSDuplicateWindow = max(c.NATSDuplicateWindow, c.RelayRepublishWindow+embeddedNATSDuplicateWindow)
 	}
 }
 

@@ -104,6 +104,7 @@ func TestLoadConfigWindowsFollowTheBroker(t *testing.T) {
 		{map[string]string{}, time.Minute, 10 * time.Second},
 		{map[string]string{"NATS_URL": "nats://broker:4222"}, 5 * time.Minute, 3 * time.Minute},
 		{map[string]string{"NATS_DUPLICATE_WINDOW": "10m", "RELAY_REPUBLISH_WINDOW": "4m"}, 10 * time.Minute, 4 * time.Minute},
+		{map[string]string{"RELAY_REPUBLISH_WINDOW": "3m"}, 4 * time.Minute, 3 * time.Minute},
 	} {
 		cfg, err := app.LoadConfig("test", nil, env(c.env))
 		if err != nil {
@@ -112,5 +113,26 @@ func TestLoadConfigWindowsFollowTheBroker(t *testing.T) {
 		if cfg.NATSDuplicateWindow != c.duplicate || cfg.RelayRepublishWindow != c.republish {
 			t.Errorf("%v: duplicate window %s, republish window %s; want %s, %s", c.env, cfg.NATSDuplicateWindow, cfg.RelayRepublishWindow, c.duplicate, c.republish)
 		}
+	}
+}
+
+// TestLoadConfigExternalStreamHasNoByteLimit: an external server refuses a
+// stream whose byte limit exceeds its store, so with NATS_URL the byte
+// limit is only the one given.
+func TestLoadConfigExternalStreamHasNoByteLimit(t *testing.T) {
+	t.Parallel()
+	cfg, err := app.LoadConfig("test", nil, env(map[string]string{"NATS_URL": "nats://broker:4222"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATSStreamMaxBytes != 0 || cfg.NATSStreamMaxAge != 366*24*time.Hour {
+		t.Errorf("external defaults: max bytes %s, max age %s", cfg.NATSStreamMaxBytes.String(), cfg.NATSStreamMaxAge)
+	}
+	cfg, err = app.LoadConfig("test", nil, env(map[string]string{"NATS_URL": "nats://broker:4222", "NATS_STREAM_MAX_BYTES": "4GiB"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATSStreamMaxBytes != 4<<30 {
+		t.Errorf("given byte limit lost: %s", cfg.NATSStreamMaxBytes.String())
 	}
 }

@@ -89,6 +89,7 @@ func externalNATS(t *testing.T) func(*app.Config) {
 		c.NATSURL = url
 		c.NATSStream = "CUSTOMER_EVENTS_TEST_" + suffix
 		c.NATSSubjectPrefix = "test" + suffix + ".customers.events"
+		c.NATSStreamMaxBytes = 0 // as LoadConfig leaves it with NATS_URL
 	}
 }
 

@@ -44,7 +44,7 @@ func TestBrokerOutage(t *testing.T) {
 	ns := natsServer(t, server.RANDOM_PORT, storeDir)
 	addr := ns.Addr().String()
 	url := ns.ClientURL()
-	svc := startService(t, t.TempDir(), func(c *app.Config) { c.NATSURL = url })
+	svc := startService(t, t.TempDir(), func(c *app.Config) { c.NATSURL = url; c.NATSStreamMaxBytes = 0 })
 	tok := token(t, "Reseller", "reseller-"+uuid.NewString())
 
 	var created atomic.Int64

@@ -56,6 +56,11 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, 
 	s := &Service{cfg: cfg, logger: logger}
 	defer func() {
 		if err != nil {
+			// Stop what runs in the background before closing what it uses.
+			if s.background != nil {
+				s.background()
+				s.wg.Wait()
+			}
 			s.closeAll()
 		}
 	}()

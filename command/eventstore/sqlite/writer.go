@@ -78,20 +78,23 @@ func (s *Store) runWriter(w *writer) {
 		case req := <-s.requests:
 			batch = append(batch, req)
 		case <-probe:
-			s.noteWrite(w.probe())
+			err := w.probe()
+			s.noteWrite(err, err == nil)
 			continue
 		case <-s.closing:
 			return
 		}
 		batch = s.form(batch, &recent, delay)
 		wrote, err := w.commit(batch)
-		s.noteWrite(err)
+		s.noteWrite(err, wrote)
 		if wrote {
 			s.commits.broadcast()
 		}
-		// The batch is answered: a failure to bound the log is the next
-		// batch's to report, if it lasts.
-		_, _ = s.wal.Bound(context.Background(), w.conn)
+		if err == nil {
+			// The batch is answered: a failure to bound the log is the
+			// next batch's to report, if it lasts.
+			_, _ = s.wal.Bound(context.Background(), w.conn)
+		}
 		clear(batch) // drop the answered requests for the garbage collector
 		batch = batch[:0]
 	}
@@ -173,10 +176,11 @@ func (b *batchSizes) max() int {
 const probeEvery = time.Second
 
 // noteWrite records whether the file took the last write: only a failure
-// of the storage itself makes it unwritable.
-func (s *Store) noteWrite(err error) {
+// of the storage itself makes it unwritable, and only a commit that wrote
+// pages (a batch of refused appends writes none) shows it writable again.
+func (s *Store) noteWrite(err error, wrote bool) {
 	switch {
-	case err == nil:
+	case err == nil && wrote:
 		s.unwritable.Store(false)
 	case errors.Is(err, eventstore.ErrUnavailable):
 		s.unwritable.Store(true)
