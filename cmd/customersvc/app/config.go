@@ -25,6 +25,9 @@ type Config struct {
 
 	// EventStoreURL selects EventStoreDB (KurrentDB) as the event store.
 	EventStoreURL string
+	// ReadModelURL selects PostgreSQL as the read model, shared by every
+	// replica; empty keeps a SQLite read model in DataDir.
+	ReadModelURL string
 
 	NATSURL             string
 	NATSEmbeddedListen  string
@@ -81,6 +84,7 @@ func (c *Config) settings() []setting {
 		{env: "HTTP_IDLE_TIMEOUT", flag: "http-idle-timeout", usage: "how long an idle keep-alive connection stays open", dur: &c.HTTPIdleTimeout},
 		{env: "DATA_DIR", flag: "data-dir", usage: "directory for the embedded stores", str: &c.DataDir},
 		{env: "EVENTSTORE_URL", flag: "eventstore-url", usage: "EventStoreDB connection string; empty keeps events in DATA_DIR", str: &c.EventStoreURL},
+		{env: "READMODEL_URL", flag: "readmodel-url", usage: "PostgreSQL URL of a read model shared by replicas; empty keeps it in DATA_DIR", str: &c.ReadModelURL},
 		{env: "NATS_URL", flag: "nats-url", usage: "external NATS server; empty starts an embedded one", str: &c.NATSURL},
 		{env: "NATS_EMBEDDED_LISTEN", flag: "nats-embedded-listen", usage: "host:port on which the embedded NATS also listens", str: &c.NATSEmbeddedListen},
 		{env: "NATS_STREAM", flag: "nats-stream", usage: "JetStream stream of the events", str: &c.NATSStream},
@@ -104,6 +108,18 @@ func (c *Config) settings() []setting {
 		{env: "ADMIN_ADDR", flag: "admin-addr", usage: "address of the operators' API and /debug/pprof; empty: off", str: &c.AdminAddr},
 		{env: "LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 	}
+}
+
+// Environment lists the environment variables the service reads, in the
+// order of its flags.
+func Environment() []string {
+	var c Config
+	settings := c.settings()
+	names := make([]string, len(settings))
+	for i, s := range settings {
+		names[i] = s.env
+	}
+	return names
 }
 
 // DefaultConfig is the configuration with nothing set.
