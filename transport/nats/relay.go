@@ -109,9 +109,19 @@ func NewRelay(store eventstore.Store, publisher Publisher, progress RelayProgres
 
 // Run relays until ctx ends, then saves its progress. A failure of the
 // store or the broker is retried with exponential backoff from the last
-// published position.
+// published position. Run may be called again after it returned, as a
+// replica does each time it wins the relay lease: it resumes from the
+// progress saved meanwhile, by whichever replica led.
 func (r *Relay) Run(ctx context.Context) error {
-	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+	from, err := r.progress.Load()
+	if err != nil {
+		return fmt.Errorf("relay: load progress: %w", err)
+	}
+	r.saved = from
+	r.mu.Lock()
+	r.published = from
+	r.mu.Unlock()
+	_, err = backoff.Retry(ctx, func() (struct{}, error) {
 		return struct{}{}, r.store.Follow(ctx, r.Published(), customerstream.Filter, r.handle)
 	}, r.retrying("following the log failed")...)
 	if ctx.Err() != nil {

@@ -1,0 +1,149 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/customersvc/customersvc/command/eventstore"
+)
+
+// ProgressKVConfig configures a ProgressKV.
+type ProgressKVConfig struct {
+	// Bucket holds the progress, e.g. CUSTOMER_EVENTS_RELAY: named after
+	// the event stream, so deployments sharing a NATS keep apart.
+	Bucket string
+	// Stream is the event stream the relay publishes to; its last message
+	// tells where the relay got to when the bucket holds nothing.
+	Stream          string
+	SubjectPrefix   string // of the events on Stream
+	RepublishWindow time.Duration
+	Replicas        int // copies of the bucket in a NATS cluster (default 1)
+	// Former, if not nil, is the progress this instance kept before the
+	// bucket existed (a progress file): read once, when the bucket is empty.
+	Former RelayProgress
+}
+
+// ProgressKV keeps the relay's progress in a JetStream key-value bucket, so
+// that every replica resumes where the last leader stopped: a replica
+// started on an empty volume publishes nothing again beyond the republish
+// window. Only the replica holding the relay lease saves.
+//
+// Load also reads the log position of the stream's last message and
+// resumes from there when that is earlier than the saved progress: the
+// stream lost its tail (a NATS restored from a backup, or a single server
+// that lost what it had not yet written), and the lost events are
+// published again. With an empty bucket (the first start with replicas,
+// an upgrade) it resumes from that last message too, rather than from the
+// start of the log. The position on the stream is only the commit part;
+// resuming after it suits logs whose appends hold one event, as this
+// service's do.
+type ProgressKV struct {
+	kv     jetstream.KeyValue
+	js     jetstream.JetStream
+	cfg    ProgressKVConfig
+	former RelayProgress
+	progressHistory
+}
+
+// progressKey is the bucket's one key.
+const progressKey = "relay"
+
+// kvTimeout bounds each call of Load and Save to the bucket.
+const kvTimeout = 10 * time.Second
+
+// NewProgressKV creates the bucket if needed.
+func NewProgressKV(ctx context.Context, js jetstream.JetStream, cfg ProgressKVConfig) (*ProgressKV, error) {
+	if cfg.Bucket == "" || cfg.Stream == "" || cfg.SubjectPrefix == "" {
+		return nil, errors.New("relay progress: bucket, stream or subject prefix is empty")
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: cfg.Bucket, Description: "relay progress", History: 1,
+		Storage: jetstream.FileStorage, Replicas: max(cfg.Replicas, 1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("relay progress bucket %s: %w", cfg.Bucket, err)
+	}
+	return &ProgressKV{kv: kv, js: js, cfg: cfg, former: cfg.Former, progressHistory: newProgressHistory(cfg.RepublishWindow)}, nil
+}
+
+// Load returns where the relay resumes: the saved progress less the
+// republish window, or the stream's last message when that is earlier or
+// nothing is saved.
+func (p *ProgressKV) Load() (eventstore.Position, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), kvTimeout)
+	defer cancel()
+	saved, found, err := p.loadSaved(ctx)
+	if err != nil {
+		return eventstore.Start, err
+	}
+	last, onStream, err := p.lastOnStream(ctx)
+	if err != nil {
+		return eventstore.Start, err
+	}
+	switch {
+	case onStream && (!found || last.Less(saved)):
+		return last, nil
+	case found:
+		return saved, nil
+	}
+	return eventstore.Start, nil
+}
+
+func (p *ProgressKV) loadSaved(ctx context.Context) (eventstore.Position, bool, error) {
+	e, err := p.kv.Get(ctx, progressKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		if p.former == nil {
+			return eventstore.Start, false, nil
+		}
+		at, err := p.former.Load()
+		return at, err == nil && at != eventstore.Start, err
+	}
+	if err != nil {
+		return eventstore.Start, false, fmt.Errorf("relay progress: %w", err)
+	}
+	at, err := p.resume(e.Value())
+	if err != nil {
+		return eventstore.Start, false, fmt.Errorf("relay progress in %s: %w", p.cfg.Bucket, err)
+	}
+	return at, true, nil
+}
+
+// lastOnStream returns the log position of the stream's last message, and
+// false when the stream is empty or that message has no position.
+func (p *ProgressKV) lastOnStream(ctx context.Context) (eventstore.Position, bool, error) {
+	stream, err := p.js.Stream(ctx, p.cfg.Stream)
+	if err != nil {
+		return eventstore.Start, false, fmt.Errorf("relay progress: stream %s: %w", p.cfg.Stream, err)
+	}
+	msg, err := stream.GetLastMsgForSubject(ctx, p.cfg.SubjectPrefix+".>")
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return eventstore.Start, false, nil // an empty stream
+	}
+	if err != nil {
+		return eventstore.Start, false, fmt.Errorf("relay progress: stream %s: %w", p.cfg.Stream, err)
+	}
+	commit, err := strconv.ParseUint(msg.Header.Get(HeaderLogPosition), 10, 64)
+	if err != nil {
+		return eventstore.Start, false, nil
+	}
+	return eventstore.Position{Commit: commit, Prepare: commit}, true, nil
+}
+
+// Save stores at as the latest position.
+func (p *ProgressKV) Save(at eventstore.Position) error {
+	doc, err := p.record(at)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), kvTimeout)
+	defer cancel()
+	if _, err := p.kv.Put(ctx, progressKey, doc); err != nil {
+		return fmt.Errorf("relay progress: %w", err)
+	}
+	return nil
+}
