@@ -186,4 +186,3 @@ func TestLeaseRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
-
