@@ -1,6 +1,7 @@
 package nats
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"time"
@@ -18,6 +19,16 @@ type RouterConfig struct {
 	Conn          *nats.Conn
 	Stream        string // CUSTOMER_EVENTS
 	SubjectPrefix string // customers.events
+	// Replica, when set, gives this instance durable consumers of its own,
+	// named ProjectorDurable(projection)+"-"+Replica: each replica with a
+	// local read model then receives every event. Empty: the replicas share
+	// one consumer per projection (a shared read model), and JetStream
+	// hands each event to one of them.
+	Replica string
+	// InactiveThreshold removes a replica's own consumer once nobody has
+	// subscribed to it for that long (default 24h), so replicas that are
+	// gone leave nothing behind; the shared consumers stay.
+	InactiveThreshold time.Duration
 	// DeadLetters parks the poison events; Poison counts them.
 	DeadLetters Parker
 	Poison      *Poison
@@ -36,8 +47,18 @@ func (c RouterConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ProjectorDurable names the durable JetStream consumer of a projection.
+// ProjectorDurable names the durable JetStream consumer of a projection
+// that the replicas share.
 func ProjectorDurable(projection string) string { return "projection-" + projection }
+
+// Durable names the durable consumer this instance reads projection's
+// events from (see Replica).
+func (c RouterConfig) Durable(projection string) string {
+	if c.Replica == "" {
+		return ProjectorDurable(projection)
+	}
+	return ProjectorDurable(projection) + "-" + c.Replica
+}
 
 // NewRouter returns a Watermill router that delivers the stream's events
 // to each projector, by projection name, through its own durable consumer
@@ -62,9 +83,11 @@ func NewRouter(cfg RouterConfig, projectors map[string]Projector) (*message.Rout
 			return cfg.SubjectPrefix + ".>", nil
 		},
 		SubscriberConstructor: func(p cqrs.EventGroupProcessorSubscriberConstructorParams) (message.Subscriber, error) {
-			return NewSubscriber(cfg.Conn, SubscriberConfig{
-				Stream: cfg.Stream, Durable: ProjectorDurable(p.EventGroupName), Logger: wmLogger,
-			})
+			sc := SubscriberConfig{Stream: cfg.Stream, Durable: cfg.Durable(p.EventGroupName), Logger: wmLogger}
+			if cfg.Replica != "" {
+				sc.InactiveThreshold = cmp.Or(cfg.InactiveThreshold, 24*time.Hour)
+			}
+			return NewSubscriber(cfg.Conn, sc)
 		},
 		Marshaler:         EventMarshaler{},
 		AckOnUnknownEvent: true,

@@ -19,7 +19,10 @@ type SubscriberConfig struct {
 	Concurrency int
 	// AckWait is how long JetStream waits for an ack before redelivering.
 	AckWait time.Duration
-	Logger  watermill.LoggerAdapter
+	// InactiveThreshold, when set, lets JetStream remove the consumer once
+	// nobody has subscribed for that long.
+	InactiveThreshold time.Duration
+	Logger            watermill.LoggerAdapter
 }
 
 func (c *SubscriberConfig) setDefaults() {
@@ -56,6 +59,17 @@ func NewSubscriber(nc *nats.Conn, cfg SubscriberConfig) (message.Subscriber, err
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	opts := []nats.SubOpt{
+		nats.BindStream(cfg.Stream),
+		nats.ManualAck(),
+		nats.AckExplicit(),
+		nats.DeliverAll(),
+		nats.AckWait(cfg.AckWait),
+		nats.MaxAckPending(4 * cfg.Concurrency),
+	}
+	if cfg.InactiveThreshold > 0 {
+		opts = append(opts, nats.InactiveThreshold(cfg.InactiveThreshold))
+	}
 	return wmnats.NewSubscriberWithNatsConn(nc, wmnats.SubscriberSubscriptionConfig{
 		Unmarshaler:      &wmnats.NATSMarshaler{},
 		SubscribersCount: cfg.Concurrency,
@@ -67,16 +81,9 @@ func NewSubscriber(nc *nats.Conn, cfg SubscriberConfig) (message.Subscriber, err
 		// projector whose store is failing does not spin.
 		NakDelay: wmnats.NewStaticDelay(500 * time.Millisecond),
 		JetStream: wmnats.JetStreamConfig{
-			DurablePrefix: cfg.Durable,
-			AckAsync:      true,
-			SubscribeOptions: []nats.SubOpt{
-				nats.BindStream(cfg.Stream),
-				nats.ManualAck(),
-				nats.AckExplicit(),
-				nats.DeliverAll(),
-				nats.AckWait(cfg.AckWait),
-				nats.MaxAckPending(4 * cfg.Concurrency),
-			},
+			DurablePrefix:    cfg.Durable,
+			AckAsync:         true,
+			SubscribeOptions: opts,
 		},
 	}, cfg.Logger)
 }
