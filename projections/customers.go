@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,11 @@ const CustomersProjection = "customers"
 // several to Apply concurrently) are saved in one transaction with the
 // checkpoint; each Apply returns, and so its message is acknowledged, only
 // after that commit.
+//
+// The read model folds a customer's events in stream order only: an event
+// whose predecessor is not applied yet (replicas sharing a consumer may
+// receive a customer's events out of order) fails its Apply with
+// query.ErrRevisionGap, so that its message is delivered again later.
 type CustomersProjector struct {
 	store    query.ReadModelWriter
 	logger   *slog.Logger
@@ -31,12 +37,12 @@ type CustomersProjector struct {
 
 	applied atomic.Int64 // events that changed the read model
 	skipped atomic.Int64 // events already applied
+	gaps    atomic.Int64 // events refused until their predecessor is in
 }
 
 type applyRequest struct {
-	customer query.Customer
-	position uint64
-	done     chan error
+	event query.CustomerEvent
+	done  chan error
 }
 
 // NewCustomersProjector returns a projector writing to store.
@@ -52,25 +58,41 @@ func NewCustomersProjector(store query.ReadModelWriter, logger *slog.Logger) (*C
 }
 
 // CustomerRow is the read-model row a customer's creation gives, the
-// revision-th event of its stream. The live projector and the rebuild both
-// build rows with it, so the two cannot disagree.
+// revision-th event of its stream. The rebuild builds rows with it, with
+// the same Evolve the read model folds live events with, so the two cannot
+// disagree.
 func CustomerRow(created domain.CustomerCreated, revision uint64) query.Customer {
 	c := query.Evolve(query.Customer{Version: -1}, created)
 	c.Version = int64(revision)
 	return c
 }
 
+// customerEvent is e as the read model takes it; false for events that do
+// not touch the customers read model. Each new event type of a customer's
+// stream gets a case here.
+func customerEvent(e domain.RecordedEvent) (query.CustomerEvent, bool) {
+	var id string
+	switch ev := e.Event.(type) {
+	case domain.CustomerCreated:
+		id = ev.CustomerID
+	default:
+		return query.CustomerEvent{}, false
+	}
+	return query.CustomerEvent{CustomerID: id, Revision: int64(e.StreamVersion), Position: e.GlobalPosition, Event: e.Event}, true
+}
+
 // Apply saves what the event changes in the read model, batched with the
 // others arriving meanwhile, and returns once the batch is committed. It
 // reads the event, its StreamVersion and its GlobalPosition; events that
-// do not touch the customers read model change nothing. Run must be
-// running.
+// do not touch the customers read model change nothing. An event that
+// comes before its predecessor returns an error wrapping
+// query.ErrRevisionGap. Run must be running.
 func (p *CustomersProjector) Apply(ctx context.Context, e domain.RecordedEvent) error {
-	created, ok := e.Event.(domain.CustomerCreated)
+	event, ok := customerEvent(e)
 	if !ok {
 		return nil
 	}
-	req := applyRequest{customer: CustomerRow(created, e.StreamVersion), position: e.GlobalPosition, done: make(chan error, 1)}
+	req := applyRequest{event: event, done: make(chan error, 1)}
 	select {
 	case p.requests <- req:
 	case <-ctx.Done():
@@ -95,15 +117,17 @@ func (p *CustomersProjector) Run(ctx context.Context) error {
 		}
 		batch := p.collect(first)
 		if err := p.save(ctx, batch); err == nil || len(batch) == 1 {
-			for _, r := range batch {
-				r.done <- err
+			if err != nil {
+				batch[0].done <- err
 			}
 			continue
 		}
 		// One bad event must not hold back the others: apply them one by
 		// one, each with its own outcome.
 		for _, r := range batch {
-			r.done <- p.save(ctx, []applyRequest{r})
+			if err := p.save(ctx, []applyRequest{r}); err != nil {
+				r.done <- err
+			}
 		}
 	}
 }
@@ -145,21 +169,41 @@ func (p *CustomersProjector) drain(batch []applyRequest) []applyRequest {
 	return batch
 }
 
+// save applies the batch in one transaction and answers each request of
+// it; an error is the whole batch's, and then none is answered.
 func (p *CustomersProjector) save(ctx context.Context, batch []applyRequest) error {
-	customers := make([]query.Customer, 0, len(batch))
-	var position uint64
-	for _, r := range batch {
-		customers = append(customers, r.customer)
-		position = max(position, r.position)
+	events := make([]query.CustomerEvent, len(batch))
+	for i, r := range batch {
+		events[i] = r.event
 	}
-	changed, err := p.store.SaveCustomers(context.WithoutCancel(ctx), customers, CustomersProjection, position)
+	outcomes, err := p.store.ApplyEvents(context.WithoutCancel(ctx), events, CustomersProjection)
+	if err == nil && len(outcomes) != len(events) {
+		err = fmt.Errorf("customers projection: %d outcomes for %d events", len(outcomes), len(events))
+	}
 	if err != nil {
 		p.logger.Error("customers projection: save failed", "error", err, "events", len(batch))
 		return err
 	}
-	p.applied.Add(int64(changed))
-	p.skipped.Add(int64(len(batch) - changed))
+	for i, r := range batch {
+		r.done <- p.count(r.event, outcomes[i])
+	}
 	return nil
+}
+
+// count counts an outcome, and returns the error that is its Apply's.
+func (p *CustomersProjector) count(e query.CustomerEvent, o query.Outcome) error {
+	switch o {
+	case query.Applied:
+		p.applied.Add(1)
+		return nil
+	case query.Skipped:
+		p.skipped.Add(1)
+		return nil
+	case query.Gap:
+		p.gaps.Add(1)
+		return fmt.Errorf("customer %s revision %d at position %d: %w", e.CustomerID, e.Revision, e.Position, query.ErrRevisionGap)
+	}
+	return fmt.Errorf("customers projection: unknown outcome %d for customer %s", o, e.CustomerID)
 }
 
 // Stats returns how many events changed the read model and how many were
@@ -167,3 +211,7 @@ func (p *CustomersProjector) save(ctx context.Context, batch []applyRequest) err
 func (p *CustomersProjector) Stats() (applied, skipped int64) {
 	return p.applied.Load(), p.skipped.Load()
 }
+
+// Gaps returns how many events were refused because an earlier event of
+// their customer was not applied yet; each is delivered again later.
+func (p *CustomersProjector) Gaps() int64 { return p.gaps.Load() }

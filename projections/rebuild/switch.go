@@ -15,7 +15,7 @@ import (
 // runs:
 //
 //  1. It pauses the live read model's writes and waits for the write in
-//     flight. The projector's next batch then waits in SaveCustomers, and
+//     flight. The projector's next batch then waits in ApplyEvents, and
 //     its messages stay unacknowledged. The pause lasts as long as steps
 //     2 to 4, typically well under a second, at most SwitchTimeout.
 //  2. It runs the copy up to the head again: now that the live checkpoint

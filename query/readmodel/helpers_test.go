@@ -1,15 +1,12 @@
 package readmodel_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
 	"github.com/customersvc/customersvc/query/readmodel"
+	"github.com/customersvc/customersvc/query/readmodel/readmodeltest"
 )
 
 func openStore(t *testing.T, path string) *readmodel.Store {
@@ -23,20 +20,21 @@ func openStore(t *testing.T, path string) *readmodel.Store {
 
 func tempPath(t *testing.T) string { return filepath.Join(t.TempDir(), readmodel.DefaultFile) }
 
-// customers returns n customers with names that lower-case differently.
-func customers(n int, name string) []query.Customer {
-	at := time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)
-	out := make([]query.Customer, n)
-	for i := range out {
-		out[i] = query.Customer{
-			ID: fmt.Sprintf("c-%05d", i), ParentOrganizationID: fmt.Sprintf("org-%d", i%3),
-			Name: fmt.Sprintf("%s %d ÄÖÜ İ K", name, i), Description: "Ärzte " + name,
-			CustomData: json.RawMessage(fmt.Sprintf(`{"vat": "IT%011d"}`, i)),
-			VAT:        fmt.Sprintf("it %011d", i), NormalizedVAT: fmt.Sprintf("IT%011d", i),
-			Branding:  domain.Branding{LogoURL: "l", DarkLogoURL: "d"},
-			CreatedAt: at.Add(time.Duration(i) * time.Second), UpdatedAt: at.Add(time.Duration(i) * time.Second),
-			Version: 0,
+// customers returns n customers with names that lower-case differently,
+// all at revision 0.
+func customers(n int, name string) []query.Customer { return readmodeltest.Customers(n, name) }
+
+// save applies the creations of cs, each as revision c.Version, at log
+// positions from on, and fails unless every one applies.
+func save(t *testing.T, s query.ReadModelWriter, cs []query.Customer, from uint64) {
+	t.Helper()
+	outcomes, err := s.ApplyEvents(t.Context(), readmodeltest.Events(cs, from), "customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range outcomes {
+		if o != query.Applied {
+			t.Fatalf("%s revision %d: %s", cs[i].ID, cs[i].Version, o)
 		}
 	}
-	return out
 }

@@ -33,10 +33,10 @@ type LoadOptions struct {
 // statements to step through, within SQLite's limit on bound values.
 const rowsPerStatement = 32
 
-// Load saves the batches in order, as Store.SaveCustomers would save each
-// (the same rows, a customer replaced only by a newer Version, the
-// checkpoint kept at the highest position), but many batches to a
-// transaction. It returns when batches ends, after committing the rest,
+// Load saves the batches in order, as rows built from the log (a customer
+// replaced only by a newer Version, the checkpoint kept at the highest
+// position): the rows Store.ApplyEvents builds from the same events, but
+// many batches to a transaction. It returns when batches ends, after committing the rest,
 // or at the first error, rolling back the batches not yet committed. To
 // interrupt a load, end the sequence.
 func (l *Loader) Load(ctx context.Context, projection string, batches iter.Seq[Batch], opts LoadOptions) error {

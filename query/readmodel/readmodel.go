@@ -24,10 +24,11 @@ import (
 // writer connection, a pool of readers (WAL lets readers and the writer
 // run together).
 type Store struct {
-	path   string
-	write  *sql.DB
-	read   *sql.DB
-	upsert *sql.Stmt // prepared once on the writer
+	path  string
+	write *sql.DB
+	read  *sql.DB
+	// upsert and selectRow are prepared once on the writer.
+	upsert, selectRow *sql.Stmt
 	// wal is the write-ahead log, which the writer keeps within its limit
 	// after each commit; checkpointer copies it into the database in the
 	// background, so that commits seldom pay for that.
@@ -83,19 +84,22 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("prepare upsert: %w", err)
 	}
+	selectRow, err := write.PrepareContext(ctx, selectRow)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("prepare select: %w", err), upsert.Close(), write.Close())
+	}
 	read, err := sql.Open("sqlite3", dsn("ro", busyTimeout))
 	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open read model: %w", err)
+		return nil, errors.Join(fmt.Errorf("open read model: %w", err), selectRow.Close(), upsert.Close(), write.Close())
 	}
 	read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
 	cp, err := sqlitewal.StartCheckpointer(dsn("rw", checkpointerWait), checkpointEvery)
 	if err != nil {
-		return nil, errors.Join(err, read.Close(), write.Close())
+		return nil, errors.Join(err, read.Close(), selectRow.Close(), upsert.Close(), write.Close())
 	}
 	return &Store{
-		path: path, write: write, read: read, upsert: upsert,
+		path: path, write: write, read: read, upsert: upsert, selectRow: selectRow,
 		wal: sqlitewal.NewLog(path, o.walLimit, busyTimeout), checkpointer: cp,
 	}, nil
 }
@@ -117,5 +121,5 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.checkpointer.Stop(), s.read.Close(), s.upsert.Close(), s.write.Close())
+	return errors.Join(s.checkpointer.Stop(), s.read.Close(), s.selectRow.Close(), s.upsert.Close(), s.write.Close())
 }

@@ -23,7 +23,7 @@ var ErrClosed = errors.New("read model: closed")
 // Store.
 type Swappable struct {
 	current atomic.Pointer[generation]
-	// writes is a token SaveCustomers holds while it writes; PauseWrites
+	// writes is a token ApplyEvents holds while it writes; PauseWrites
 	// takes it to keep writers out.
 	writes chan struct{}
 }
@@ -90,7 +90,7 @@ func (g *generation) retire() error {
 	return g.store.Close()
 }
 
-// PauseWrites keeps SaveCustomers waiting until resume is called, and
+// PauseWrites keeps ApplyEvents waiting until resume is called, and
 // returns once the write in flight, if any, has committed: the current
 // Store's checkpoint then stays where it is. Calling resume more than
 // once is harmless.
@@ -134,21 +134,21 @@ func (s *Swappable) Customers(ctx context.Context, q query.ListQuery) ([]query.C
 	return g.store.Customers(ctx, q)
 }
 
-// SaveCustomers implements query.ReadModelWriter. While writes are paused
+// ApplyEvents implements query.ReadModelWriter. While writes are paused
 // it waits, or until ctx ends.
-func (s *Swappable) SaveCustomers(ctx context.Context, customers []query.Customer, projection string, position uint64) (int, error) {
+func (s *Swappable) ApplyEvents(ctx context.Context, events []query.CustomerEvent, projection string) ([]query.Outcome, error) {
 	select {
 	case s.writes <- struct{}{}:
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return nil, ctx.Err()
 	}
 	defer func() { <-s.writes }()
 	g, err := s.acquire()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer g.mu.RUnlock()
-	return g.store.SaveCustomers(ctx, customers, projection, position)
+	return g.store.ApplyEvents(ctx, events, projection)
 }
 
 // Checkpoint implements query.ReadModelWriter.

@@ -11,6 +11,7 @@ import (
 	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
 	"github.com/customersvc/customersvc/query/readmodel"
+	"github.com/customersvc/customersvc/query/readmodel/readmodeltest"
 )
 
 // TestSwappableSwapUnderReads: readers never fail across a swap, each sees
@@ -24,9 +25,7 @@ func TestSwappableSwapUnderReads(t *testing.T) {
 		store *readmodel.Store
 		name  string
 	}{{old, "Old"}, {next, "New"}} {
-		if _, err := s.store.SaveCustomers(ctx, customers(50, s.name), "customers", 1); err != nil {
-			t.Fatal(err)
-		}
+		save(t, s.store, customers(50, s.name), 1)
 	}
 	live, err := readmodel.NewSwappable(old)
 	if err != nil {
@@ -102,12 +101,12 @@ func TestSwappablePauseWrites(t *testing.T) {
 	}
 	saved := make(chan error, 1)
 	go func() {
-		_, err := live.SaveCustomers(context.Background(), customers(1, "Paused"), "customers", 7)
+		_, err := live.ApplyEvents(context.Background(), readmodeltest.Events(customers(1, "Paused"), 7), "customers")
 		saved <- err
 	}()
 	select {
 	case err := <-saved:
-		t.Fatalf("SaveCustomers returned while writes were paused: %v", err)
+		t.Fatalf("ApplyEvents returned while writes were paused: %v", err)
 	case <-time.After(50 * time.Millisecond):
 	}
 	if n, err := live.Checkpoint(ctx, "customers"); err != nil || n != 0 {

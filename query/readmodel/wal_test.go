@@ -53,9 +53,7 @@ func TestWALStaysBoundedUnderReaders(t *testing.T) {
 		for j := range batch {
 			batch[j].ID = fmt.Sprintf("c-%04d-%02d", i, j)
 		}
-		if _, err := s.SaveCustomers(t.Context(), batch, "customers", uint64(i+1)); err != nil {
-			t.Fatal(err)
-		}
+		save(t, s, batch, uint64(i*rows+1))
 		size, err := sqlitewal.Size(path)
 		if err != nil {
 			t.Fatal(err)

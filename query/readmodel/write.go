@@ -55,37 +55,6 @@ const saveCheckpoint = `
 INSERT INTO checkpoints (projection, position) VALUES (?, ?)
 ON CONFLICT(projection) DO UPDATE SET position = max(position, excluded.position)`
 
-// SaveCustomers implements query.ReadModelWriter.
-func (s *Store) SaveCustomers(ctx context.Context, customers []query.Customer, projection string, position uint64) (changed int, err error) {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, tx.Rollback())
-		}
-	}()
-	stmt := tx.StmtContext(ctx, s.upsert)
-	for _, c := range customers {
-		n, err := upsert(ctx, stmt, c)
-		if err != nil {
-			return 0, fmt.Errorf("save customer %s: %w", c.ID, err)
-		}
-		changed += n
-	}
-	if _, err := tx.ExecContext(ctx, saveCheckpoint, projection, int64(position)); err != nil {
-		return 0, fmt.Errorf("save checkpoint: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("commit: %w", err)
-	}
-	// The batch is committed: a failure to bound the log is the next
-	// batch's to report, if it lasts.
-	_ = s.boundWAL(ctx)
-	return changed, nil
-}
-
 // boundWAL truncates the write-ahead log on the writer's connection once
 // it has passed its limit.
 func (s *Store) boundWAL(ctx context.Context) error {
@@ -99,16 +68,6 @@ func (s *Store) boundWAL(ctx context.Context) error {
 	defer conn.Close()
 	_, err = s.wal.Bound(ctx, conn)
 	return err
-}
-
-func upsert(ctx context.Context, stmt *sql.Stmt, c query.Customer) (int, error) {
-	values := rowValues(c)
-	res, err := stmt.ExecContext(ctx, values[:]...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
 }
 
 // searchKeys returns the name sort key, strings.ToLower(c.Name), and the

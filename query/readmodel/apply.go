@@ -1,0 +1,71 @@
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/customersvc/customersvc/query"
+)
+
+// ApplyEvents implements query.ReadModelWriter. The rows of the batch's
+// customers are read inside the write transaction, on the one writer
+// connection, so nothing changes them between the read and the write.
+func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, projection string) (outcomes []query.Outcome, err error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, tx.Rollback())
+		}
+	}()
+	stored, err := loadRows(ctx, tx.StmtContext(ctx, s.selectRow), query.CustomerIDs(events))
+	if err != nil {
+		return nil, err
+	}
+	fold := query.FoldBatch(events, stored)
+	upsert := tx.StmtContext(ctx, s.upsert)
+	for _, c := range fold.Changed {
+		values := rowValues(c)
+		if _, err := upsert.ExecContext(ctx, values[:]...); err != nil {
+			return nil, fmt.Errorf("save customer %s: %w", c.ID, err)
+		}
+	}
+	if fold.Moved {
+		if _, err := tx.ExecContext(ctx, saveCheckpoint, projection, int64(fold.Position)); err != nil {
+			return nil, fmt.Errorf("save checkpoint: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	// The batch is committed: a failure to bound the log is the next
+	// batch's to report, if it lasts.
+	_ = s.boundWAL(ctx)
+	return fold.Outcomes, nil
+}
+
+const selectRow = `SELECT ` + customerColumns + ` FROM customers WHERE id = ?`
+
+// loadRows reads the stored rows of the customers ids; those without one
+// are absent.
+func loadRows(ctx context.Context, stmt *sql.Stmt, ids []string) (map[string]query.Customer, error) {
+	rows := make(map[string]query.Customer, len(ids))
+	for _, id := range ids {
+		c, err := scanCustomer(stmt.QueryRowContext(ctx, id))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("read customer %s: %w", id, err)
+		}
+		rows[id] = c
+	}
+	return rows, nil
+}
