@@ -11,6 +11,11 @@ import (
 // the two are deliberately indistinguishable.
 var ErrNotFound = errors.New("customer not found")
 
+// ErrReadModelUnavailable says the read model cannot answer now: it is
+// unreachable, or still catching up with the events and would answer with
+// a partial list. The caller may ask again shortly.
+var ErrReadModelUnavailable = errors.New("read model unavailable")
+
 // ReadModel is the customers read model the query handlers read; its
 // adapter is query/readmodel.
 type ReadModel interface {

@@ -70,6 +70,11 @@ func respondError(c *gin.Context, logger *slog.Logger, err error) {
 			"request_id", c.GetString(requestIDKey), "error", err)
 		c.Header("Retry-After", "5")
 		respond(c, http.StatusServiceUnavailable, "service unavailable: the event store cannot take writes now; retry later", emptyData)
+	case errors.Is(err, query.ErrReadModelUnavailable):
+		logger.Warn("read model unavailable", "method", c.Request.Method, "path", c.FullPath(),
+			"request_id", c.GetString(requestIDKey), "error", err)
+		c.Header("Retry-After", "5")
+		respond(c, http.StatusServiceUnavailable, "service unavailable: the read model is catching up or unreachable; retry later", emptyData)
 	case c.Request.Context().Err() != nil:
 		// The client went away; nobody reads this answer.
 		respond(c, http.StatusServiceUnavailable, "request cancelled", emptyData)

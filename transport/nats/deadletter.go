@@ -28,13 +28,14 @@ type DeadLetters struct {
 }
 
 // NewDeadLetters provisions the dead-letter stream (once, at start-up).
-func NewDeadLetters(ctx context.Context, js jetstream.JetStream, stream, subject string) (*DeadLetters, error) {
+func NewDeadLetters(ctx context.Context, js jetstream.JetStream, stream, subject string, replicas int) (*DeadLetters, error) {
 	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        stream,
 		Description: "customersvc events a projector could not apply",
 		Subjects:    []string{subject},
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
+		Replicas:    max(replicas, 1),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("provision stream %s: %w", stream, err)

@@ -116,22 +116,32 @@ func (p *ProgressKV) loadSaved(ctx context.Context) (eventstore.Position, bool, 
 // lastOnStream returns the log position of the stream's last message, and
 // false when the stream is empty or that message has no position.
 func (p *ProgressKV) lastOnStream(ctx context.Context) (eventstore.Position, bool, error) {
-	stream, err := p.js.Stream(ctx, p.cfg.Stream)
+	commit, err := LastLogPosition(ctx, p.js, p.cfg.Stream, p.cfg.SubjectPrefix)
 	if err != nil {
-		return eventstore.Start, false, fmt.Errorf("relay progress: stream %s: %w", p.cfg.Stream, err)
+		return eventstore.Start, false, fmt.Errorf("relay progress: %w", err)
 	}
-	msg, err := stream.GetLastMsgForSubject(ctx, p.cfg.SubjectPrefix+".>")
+	return eventstore.Position{Commit: commit, Prepare: commit}, commit > 0, nil
+}
+
+// LastLogPosition returns the event store log position (its commit part)
+// of the last event on the stream, 0 when there is none.
+func LastLogPosition(ctx context.Context, js jetstream.JetStream, stream, subjectPrefix string) (uint64, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s: %w", stream, err)
+	}
+	msg, err := s.GetLastMsgForSubject(ctx, subjectPrefix+".>")
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return eventstore.Start, false, nil // an empty stream
+		return 0, nil // an empty stream
 	}
 	if err != nil {
-		return eventstore.Start, false, fmt.Errorf("relay progress: stream %s: %w", p.cfg.Stream, err)
+		return 0, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	commit, err := strconv.ParseUint(msg.Header.Get(HeaderLogPosition), 10, 64)
 	if err != nil {
-		return eventstore.Start, false, nil
+		return 0, nil // not an event the relay published
 	}
-	return eventstore.Position{Commit: commit, Prepare: commit}, true, nil
+	return commit, nil
 }
 
 // Save stores at as the latest position.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,13 @@ type Config struct {
 	NATSStreamMaxAge      time.Duration
 	NATSStreamMaxBytes    ByteSize
 	NATSStreamCompression string
+	// NATSReplicas is how many copies a NATS cluster keeps of the stream,
+	// the dead letters and the relay's buckets.
+	NATSReplicas int
+	// ReplicaName names this instance to the others: the relay lease shows
+	// it, and with a local read model its own consumer is named after it.
+	// Empty: the host name.
+	ReplicaName string
 	// RelayRepublishWindow is how much of the log the relay publishes again
 	// after a restart, to cover what JetStream acknowledged but had not yet
 	// written to disk when the machine stopped.
@@ -74,6 +82,7 @@ type setting struct {
 	str              *string
 	dur              *time.Duration
 	size             *ByteSize
+	num              *int
 }
 
 func (c *Config) settings() []setting {
@@ -93,6 +102,8 @@ func (c *Config) settings() []setting {
 		{env: "NATS_STREAM_MAX_AGE", flag: "nats-stream-max-age", usage: "oldest event the stream keeps; 0: no limit", dur: &c.NATSStreamMaxAge},
 		{env: "NATS_STREAM_MAX_BYTES", flag: "nats-stream-max-bytes", usage: "uncompressed bytes the stream keeps (e.g. 16GiB); 0: no limit", size: &c.NATSStreamMaxBytes},
 		{env: "NATS_STREAM_COMPRESSION", flag: "nats-stream-compression", usage: "s2 or none", str: &c.NATSStreamCompression},
+		{env: "NATS_REPLICAS", flag: "nats-replicas", usage: "copies of the stream and buckets a NATS cluster keeps (1 to 5)", num: &c.NATSReplicas},
+		{env: "REPLICA_NAME", flag: "replica-name", usage: "this instance's name among the replicas; empty: the host name", str: &c.ReplicaName},
 		{env: "RELAY_REPUBLISH_WINDOW", flag: "relay-republish-window", usage: "how much of the log is published again after a restart", dur: &c.RelayRepublishWindow},
 		{env: "AUTH_HS256_SECRET", flag: "auth-hs256-secret", usage: "HS256 token secret; empty uses DATA_DIR/auth.secret", str: &c.AuthHS256Secret},
 		{env: "AUTH_JWKS_URL", flag: "auth-jwks-url", usage: "OIDC key set URL for RS256/ES256/ES384/EdDSA tokens", str: &c.AuthJWKSURL},
@@ -140,6 +151,7 @@ func DefaultConfig() Config {
 		NATSStreamMaxAge:      366 * 24 * time.Hour,
 		NATSStreamMaxBytes:    16 << 30,
 		NATSStreamCompression: "s2",
+		NATSReplicas:          1,
 		RelayRepublishWindow:  3 * time.Minute,
 		BrandingLogoURL:       "https://cdn.example.com/logos/org-console.png",
 		BrandingDarkLogoURL:   "https://cdn.example.com/logos/org-console-dark.png",
@@ -181,6 +193,15 @@ func LoadConfig(name string, args []string, getenv func(string) string) (Config,
 				}
 			}
 			fs.Var(s.size, s.flag, usage)
+		case s.num != nil:
+			if env != "" {
+				n, err := strconv.Atoi(env)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %q is not a whole number", s.env, env))
+				}
+				*s.num = n
+			}
+			fs.IntVar(s.num, s.flag, *s.num, usage)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -288,6 +309,26 @@ func (c Config) Validate() error {
 	if c.NATSStreamCompression != "s2" && c.NATSStreamCompression != "none" {
 		bad("NATS_STREAM_COMPRESSION %q: want s2 or none", c.NATSStreamCompression)
 	}
+	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+		bad("NATS_REPLICAS must be 1 to 5")
+	}
+	if c.NATSURL == "" && c.NATSReplicas != 1 {
+		bad("NATS_REPLICAS applies to an external NATS cluster; the embedded server keeps one copy")
+	}
+	if !natsName.MatchString(c.NATSStream) {
+		bad("NATS_STREAM %q: use letters, digits, - and _ (the relay's buckets are named after it)", c.NATSStream)
+	}
+	if c.ReplicaName != "" && !natsName.MatchString(c.ReplicaName) {
+		bad("REPLICA_NAME %q: use letters, digits, - and _", c.ReplicaName)
+	}
+	if c.ReadModelURL != "" {
+		if u, err := url.Parse(c.ReadModelURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("READMODEL_URL must be a postgres:// URL")
+		}
+	}
+	if c.EventStoreURL != "" && c.AuthHS256Secret == "" && c.AuthJWKSURL == "" {
+		bad("EVENTSTORE_URL is set but neither AUTH_HS256_SECRET nor AUTH_JWKS_URL: replicas of a shared event store need one token secret, and a generated one works on this instance only")
+	}
 	if c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0 {
 		bad("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT and HTTP_IDLE_TIMEOUT must be positive")
 	}
@@ -299,6 +340,10 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// natsName is what NATS_STREAM and REPLICA_NAME may hold: they become parts
+// of bucket and consumer names.
+var natsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // ByteSize is a number of bytes, written plainly or with a binary unit:
 // 512, 64KiB, 16MiB, 16GiB, 1TiB.

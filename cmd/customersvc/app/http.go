@@ -72,11 +72,12 @@ func (s *Service) newHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	get, err := query.NewGetCustomerHandler(s.readModel, customerHistory)
+	serving := servingReadModel{model: s.readModel, ready: s.catchUp.check}
+	get, err := query.NewGetCustomerHandler(serving, customerHistory)
 	if err != nil {
 		return nil, err
 	}
-	list, err := query.NewListCustomersHandler(s.readModel)
+	list, err := query.NewListCustomersHandler(serving)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func (s *Service) newHandler() (http.Handler, error) {
 		Checks: map[string]func(context.Context) error{
 			"event_store": s.store.Ping,
 			"broker":      s.brokerReady,
-			"read_model":  s.readModel.Ping,
+			"read_model":  s.readModelReady,
 		},
 	})
 }
@@ -103,6 +104,14 @@ func (s *Service) secret() ([]byte, error) {
 	return auth.LoadOrCreateSecret(s.cfg.DataDir)
 }
 
+// readModelReady: the read model answers and has caught up since start.
+func (s *Service) readModelReady(ctx context.Context) error {
+	if err := s.readModel.Ping(ctx); err != nil {
+		return err
+	}
+	return s.catchUp.check(ctx)
+}
+
 func (s *Service) brokerReady(ctx context.Context) error {
 	if err := s.broker.ping(ctx); err != nil {
 		return err
@@ -116,7 +125,7 @@ func (s *Service) brokerReady(ctx context.Context) error {
 // serveAdmin serves the operators' API (transporthttp.NewAdminHandler) on
 // its own address, never on the public one.
 func (s *Service) serveAdmin() error {
-	manager, err := rebuild.NewManager(s.store, s.readModel, s.cfg.DataDir, rebuild.Config{Logger: s.logger})
+	manager, err := rebuild.NewManager(s.store, s.localModel, s.cfg.DataDir, rebuild.Config{Logger: s.logger})
 	if err != nil {
 		return err
 	}

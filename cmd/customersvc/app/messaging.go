@@ -53,13 +53,17 @@ func (s *Service) startMessaging(ctx context.Context) error {
 	if b.js, err = jetstream.New(b.pub); err != nil {
 		return err
 	}
+	if err := s.checkJetStream(ctx, b.js); err != nil {
+		return err
+	}
 	if err := natsx.EnsureStream(ctx, b.js, natsx.StreamConfig{
 		Name: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix, Duplicates: s.cfg.NATSDuplicateWindow,
 		MaxAge: s.cfg.NATSStreamMaxAge, MaxBytes: int64(s.cfg.NATSStreamMaxBytes), Compress: s.cfg.NATSStreamCompression == "s2",
+		Replicas: s.cfg.NATSReplicas,
 	}); err != nil {
 		return err
 	}
-	if s.deadLetters, err = natsx.NewDeadLetters(ctx, b.js, s.cfg.NATSStream+"_DEADLETTER", "deadletter."+s.cfg.NATSSubjectPrefix); err != nil {
+	if s.deadLetters, err = natsx.NewDeadLetters(ctx, b.js, s.cfg.NATSStream+"_DEADLETTER", "deadletter."+s.cfg.NATSSubjectPrefix, s.cfg.NATSReplicas); err != nil {
 		return err
 	}
 	background, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -107,6 +111,25 @@ func (s *Service) connectBroker() (*broker, error) {
 	return b, nil
 }
 
+// checkJetStream fails start-up, in one line, on a NATS without JetStream.
+func (s *Service) checkJetStream(ctx context.Context, js jetstream.JetStream) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := js.AccountInfo(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, jetstream.ErrJetStreamNotEnabled), errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount):
+		return errors.New("NATS_URL: the server does not run JetStream (start nats-server with -js)")
+	case s.broker.embedded == nil:
+		return fmt.Errorf("NATS_URL: JetStream does not answer: %w", err)
+	}
+	return err
+}
+
+// startRelay starts the relay. With an external NATS the replicas share
+// it: it runs only while this instance holds the relay lease, and its
+// progress is kept in a bucket beside the stream.
 func (s *Service) startRelay(ctx context.Context) error {
 	publisher, err := natsx.NewBatchPublisher(s.broker.pub, s.cfg.NATSStream)
 	if err != nil {
@@ -116,16 +139,39 @@ func (s *Service) startRelay(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	relay, err := natsx.NewRelay(s.store, publisher, progress,
+	var shared natsx.RelayProgress = progress
+	if s.broker.embedded == nil {
+		if shared, err = natsx.NewProgressKV(ctx, s.broker.js, natsx.ProgressKVConfig{
+			Bucket: s.cfg.NATSStream + "_RELAY", Stream: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix,
+			RepublishWindow: s.cfg.RelayRepublishWindow, Replicas: s.cfg.NATSReplicas, Former: progress,
+		}); err != nil {
+			return err
+		}
+		if s.lease, err = natsx.NewLease(ctx, s.broker.js, natsx.LeaseConfig{
+			Bucket: s.cfg.NATSStream + "_LEASES", Key: "relay", Holder: s.replica,
+			Replicas: s.cfg.NATSReplicas, Logger: s.logger,
+		}); err != nil {
+			return err
+		}
+	}
+	relay, err := natsx.NewRelay(s.store, publisher, shared,
 		natsx.RelayConfig{SubjectPrefix: s.cfg.NATSSubjectPrefix, Source: s.cfg.EventSource, Logger: s.logger})
 	if err != nil {
 		return err
 	}
 	s.relay = relay
-	s.goBackground("relay", ctx, relay.Run)
+	if s.lease == nil {
+		s.goBackground("relay", ctx, relay.Run)
+		return nil
+	}
+	s.goBackground("relay lease", ctx, func(ctx context.Context) error { return s.lease.Run(ctx, relay.Run) })
 	return nil
 }
 
+// startProjectors starts the customers projector behind its consumer: one
+// the replicas share when the read model is shared, this instance's own
+// when the read model is in DATA_DIR and NATS is external (every replica
+// then keeps a complete read model).
 func (s *Service) startProjectors(ctx context.Context) error {
 	projector, err := projections.NewCustomersProjector(s.readModel, s.logger)
 	if err != nil {
@@ -133,13 +179,25 @@ func (s *Service) startProjectors(ctx context.Context) error {
 	}
 	s.projector = projector
 	s.goBackground("customers projector", ctx, projector.Run)
-	router, err := natsx.NewRouter(natsx.RouterConfig{
+	cfg := natsx.RouterConfig{
 		Conn: s.broker.sub, Stream: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix,
 		DeadLetters: s.deadLetters, Poison: &s.poison, Logger: s.logger,
-	}, map[string]natsx.Projector{projections.CustomersProjection: projector})
+	}
+	if s.localModel != nil && s.broker.embedded == nil {
+		cfg.Replica = s.replica
+	}
+	s.durable = cfg.Durable(projections.CustomersProjection)
+	checkpoint := func(ctx context.Context) (uint64, error) {
+		return s.readModel.Checkpoint(ctx, projections.CustomersProjection)
+	}
+	if s.catchUp, err = newCatchUp(ctx, s.broker.js, s.cfg.NATSStream, s.cfg.NATSSubjectPrefix, checkpoint); err != nil {
+		return err
+	}
+	router, err := natsx.NewRouter(cfg, map[string]natsx.Projector{projections.CustomersProjection: projector})
 	if err != nil {
 		return err
 	}
+	s.router = router
 	s.goBackground("watermill router", ctx, router.Run)
 	s.onClose(router.Close)
 	select {

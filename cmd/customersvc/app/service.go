@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
+
 	"github.com/customersvc/customersvc/command/eventstore"
 	"github.com/customersvc/customersvc/projections"
 	"github.com/customersvc/customersvc/query/readmodel"
@@ -23,11 +25,19 @@ type Service struct {
 	cfg    Config
 	logger *slog.Logger
 
-	store       eventstore.Store
-	readModel   *readmodel.Swappable // a rebuilt copy can take over while serving
+	store     eventstore.Store
+	readModel readModel
+	// localModel is the read model in DATA_DIR, when it is there: a rebuilt
+	// copy can take over while serving.
+	localModel  *readmodel.Swappable
 	broker      *broker
+	replica     string      // this instance's name among the replicas
+	lease       *natsx.Lease // who relays, with an external NATS; nil: this instance alone
 	relay       *natsx.Relay
 	projector   *projections.CustomersProjector
+	router      *message.Router
+	durable     string   // the projector's JetStream consumer
+	catchUp     *catchUp // whether the read model has caught up since start
 	poison      natsx.Poison
 	deadLetters *natsx.DeadLetters
 
@@ -64,6 +74,9 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, 
 			s.closeAll()
 		}
 	}()
+	if s.replica, err = s.replicaName(); err != nil {
+		return nil, err
+	}
 	if err := s.openStores(ctx); err != nil {
 		return nil, err
 	}
@@ -73,7 +86,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, 
 	if err := s.serveHTTP(); err != nil {
 		return nil, err
 	}
-	logger.Info("customersvc started", "http", s.Addr(), "data_dir", cfg.DataDir, "nats", s.broker.describe())
+	logger.Info("customersvc started", "http", s.Addr(), "data_dir", cfg.DataDir, "nats", s.broker.describe(), "replica", s.replica)
 	return s, nil
 }
 
@@ -110,22 +123,41 @@ func (s *Service) closeAll() error {
 	return errors.Join(errs...)
 }
 
-// drain waits until every event appended so far is published and the
-// projector's durable consumer has nothing left to deliver or to ack. (The
+// drain waits for this instance's own work: if it relays, until every
+// event appended so far is published (so that the next leader has nothing
+// to catch up); on the embedded broker, where the consumer is this
+// instance's alone, until it has nothing left to deliver or to ack; then
+// until the projector has applied the events in its hands. Other
+// replicas' work, and events still on a shared consumer, are theirs. (The
 // projector's checkpoint is no measure: it applies events concurrently, so
 // its highest position can run ahead of an event still in flight.)
 func (s *Service) drain(ctx context.Context) error {
-	head, err := s.store.Head(ctx)
-	if err != nil {
-		return err
+	if s.lease == nil || s.lease.Held() {
+		head, err := s.store.Head(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.relay.WaitPublished(ctx, head); err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
 	}
-	if err := s.relay.WaitPublished(ctx, head); err != nil {
-		return fmt.Errorf("relay: %w", err)
+	if s.broker.embedded != nil {
+		if err := s.drainConsumer(ctx); err != nil {
+			return err
+		}
 	}
+	// Closing the router waits for the handlers in flight, while the
+	// projector still runs to answer them.
+	return s.router.Close()
+}
+
+// drainConsumer waits until the projector's consumer has nothing left to
+// deliver or to ack.
+func (s *Service) drainConsumer(ctx context.Context) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		pending, err := natsx.ConsumerPending(ctx, s.broker.js, s.cfg.NATSStream, natsx.ProjectorDurable(projections.CustomersProjection))
+		pending, err := natsx.ConsumerPending(ctx, s.broker.js, s.cfg.NATSStream, s.durable)
 		if err != nil {
 			return err
 		}

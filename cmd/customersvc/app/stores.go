@@ -10,6 +10,7 @@ import (
 	"github.com/customersvc/customersvc/command/eventstore/esdb"
 
 	"github.com/customersvc/customersvc/command/eventstore/sqlite"
+	"github.com/customersvc/customersvc/query"
 	"github.com/customersvc/customersvc/query/readmodel"
 )
 
@@ -23,17 +24,36 @@ func (s *Service) openStores(ctx context.Context) error {
 	s.store = store
 	s.onClose(store.Close)
 
+	rm, err := s.openReadModel(ctx)
+	if err != nil {
+		return err
+	}
+	s.readModel = rm
+	s.onClose(rm.Close)
+	return nil
+}
+
+// readModel is what the service needs of a read model: the queries read
+// it, the projector writes it, /readyz pings it.
+type readModel interface {
+	query.ReadModel
+	query.ReadModelWriter
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// openReadModel opens the read model in DATA_DIR.
+func (s *Service) openReadModel(ctx context.Context) (readModel, error) {
 	rm, err := readmodel.OpenCurrent(ctx, s.cfg.DataDir)
 	if err != nil {
-		return fmt.Errorf("read model: %w", err)
+		return nil, fmt.Errorf("read model: %w", err)
 	}
 	swappable, err := readmodel.NewSwappable(rm)
 	if err != nil {
-		return errors.Join(err, rm.Close())
+		return nil, errors.Join(err, rm.Close())
 	}
-	s.readModel = swappable
-	s.onClose(swappable.Close)
-	return nil
+	s.localModel = swappable
+	return swappable, nil
 }
 
 func (s *Service) openEventStore(ctx context.Context) (eventstore.Store, error) {
