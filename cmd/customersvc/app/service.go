@@ -31,7 +31,7 @@ type Service struct {
 	// copy can take over while serving.
 	localModel  *readmodel.Swappable
 	broker      *broker
-	replica     string      // this instance's name among the replicas
+	replica     string       // this instance's name among the replicas
 	lease       *natsx.Lease // who relays, with an external NATS; nil: this instance alone
 	relay       *natsx.Relay
 	projector   *projections.CustomersProjector
