@@ -136,3 +136,44 @@ func TestLoadConfigExternalStreamHasNoByteLimit(t *testing.T) {
 		t.Errorf("given byte limit lost: %s", cfg.NATSStreamMaxBytes.String())
 	}
 }
+
+// TestLoadConfigReplicas: the settings of replicas are read, and what would
+// make replicas misbehave is refused in one line naming the setting.
+func TestLoadConfigReplicas(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("s", 32)
+	cfg, err := app.LoadConfig("test", nil, env(map[string]string{
+		"EVENTSTORE_URL": "esdb://kurrentdb:2113?tls=false", "AUTH_HS256_SECRET": secret,
+		"NATS_URL": "nats://a:4222,nats://b:4222", "NATS_REPLICAS": "3", "REPLICA_NAME": "customersvc-1",
+		"READMODEL_URL": "postgres://customersvc@db:5432/customers",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATSReplicas != 3 || cfg.ReplicaName != "customersvc-1" || cfg.ReadModelURL != "postgres://customersvc@db:5432/customers" {
+		t.Errorf("replica settings not applied: %+v", cfg)
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"EVENTSTORE_URL": "esdb://kurrentdb:2113"}, "EVENTSTORE_URL is set but neither AUTH_HS256_SECRET nor AUTH_JWKS_URL"},
+		{map[string]string{"READMODEL_URL": "mysql://db/customers"}, "READMODEL_URL must be a postgres:// URL"},
+		{map[string]string{"NATS_REPLICAS": "3"}, "NATS_REPLICAS applies to an external NATS cluster"},
+		{map[string]string{"NATS_URL": "nats://a:4222", "NATS_REPLICAS": "7"}, "NATS_REPLICAS must be 1 to 5"},
+		{map[string]string{"NATS_REPLICAS": "three"}, "NATS_REPLICAS"},
+		{map[string]string{"NATS_STREAM": "CUSTOMER.EVENTS"}, "NATS_STREAM"},
+		{map[string]string{"REPLICA_NAME": "a b"}, "REPLICA_NAME"},
+	} {
+		_, err := app.LoadConfig("test", nil, env(c.env))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v; want an error with %q", c.env, err, c.want)
+		}
+	}
+	// An OIDC key set is as shared as a secret.
+	if _, err := app.LoadConfig("test", nil, env(map[string]string{
+		"EVENTSTORE_URL": "esdb://kurrentdb:2113", "AUTH_JWKS_URL": "https://idp.example/jwks.json",
+	})); err != nil {
+		t.Errorf("a shared event store with a key set refused: %v", err)
+	}
+}

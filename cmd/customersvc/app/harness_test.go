@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/customersvc/customersvc/cmd/customersvc/app"
 	"github.com/customersvc/customersvc/command/eventstore/esdb/esdbtest"
@@ -85,11 +87,40 @@ func externalNATS(t *testing.T) func(*app.Config) {
 		t.Skip("CUSTOMERS_TEST_NATS_URL is not set; skipping the external NATS case")
 	}
 	suffix := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	stream := "CUSTOMER_EVENTS_TEST_" + suffix
+	t.Cleanup(func() { removeNATSState(t, url, stream) })
 	return func(c *app.Config) {
 		c.NATSURL = url
-		c.NATSStream = "CUSTOMER_EVENTS_TEST_" + suffix
+		c.NATSStream = stream
 		c.NATSSubjectPrefix = "test" + suffix + ".customers.events"
 		c.NATSStreamMaxBytes = 0 // as LoadConfig leaves it with NATS_URL
+	}
+}
+
+// removeNATSState deletes what the service keeps in NATS for stream: the
+// stream, its dead letters and the relay's buckets.
+func removeNATSState(t *testing.T, url, stream string) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Logf("cannot remove the test's NATS state: %v", err)
+		return
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range []string{stream, stream + "_DEADLETTER"} {
+		if err := js.DeleteStream(ctx, s); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Logf("remove stream %s: %v", s, err)
+		}
+	}
+	for _, b := range []string{stream + "_RELAY", stream + "_LEASES"} {
+		if err := js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			t.Logf("remove bucket %s: %v", b, err)
+		}
 	}
 }
 
