@@ -67,7 +67,8 @@ func (h *GetCustomerHandler) find(ctx context.Context, id string, asOf time.Time
 		return h.asOf(ctx, id, asOf)
 	}
 	c, err := h.readModel.Customer(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrReadModelUnavailable) {
+		// Not projected yet, or the read model is away: the log knows.
 		return h.fromHistory(ctx, id)
 	}
 	return c, err

@@ -48,6 +48,10 @@ type Config struct {
 	// it, and with a local read model its own consumer is named after it.
 	// Empty: the host name.
 	ReplicaName string
+	// RelayLeaseTTL is how long the relay lease outlives its holder's last
+	// renewal: the longest another replica waits to take over the relay
+	// from one that died or lost NATS.
+	RelayLeaseTTL time.Duration
 	// RelayRepublishWindow is how much of the log the relay publishes again
 	// after a restart, to cover what JetStream acknowledged but had not yet
 	// written to disk when the machine stopped.
@@ -104,6 +108,7 @@ func (c *Config) settings() []setting {
 		{env: "NATS_STREAM_COMPRESSION", flag: "nats-stream-compression", usage: "s2 or none", str: &c.NATSStreamCompression},
 		{env: "NATS_REPLICAS", flag: "nats-replicas", usage: "copies of the stream and buckets a NATS cluster keeps (1 to 5)", num: &c.NATSReplicas},
 		{env: "REPLICA_NAME", flag: "replica-name", usage: "this instance's name among the replicas; empty: the host name", str: &c.ReplicaName},
+		{env: "RELAY_LEASE_TTL", flag: "relay-lease-ttl", usage: "how long a dead relay leader holds the relay before another replica takes over", dur: &c.RelayLeaseTTL},
 		{env: "RELAY_REPUBLISH_WINDOW", flag: "relay-republish-window", usage: "how much of the log is published again after a restart", dur: &c.RelayRepublishWindow},
 		{env: "AUTH_HS256_SECRET", flag: "auth-hs256-secret", usage: "HS256 token secret; empty uses DATA_DIR/auth.secret", str: &c.AuthHS256Secret},
 		{env: "AUTH_JWKS_URL", flag: "auth-jwks-url", usage: "OIDC key set URL for RS256/ES256/ES384/EdDSA tokens", str: &c.AuthJWKSURL},
@@ -152,6 +157,7 @@ func DefaultConfig() Config {
 		NATSStreamMaxBytes:    16 << 30,
 		NATSStreamCompression: "s2",
 		NATSReplicas:          1,
+		RelayLeaseTTL:         10 * time.Second,
 		RelayRepublishWindow:  3 * time.Minute,
 		BrandingLogoURL:       "https://cdn.example.com/logos/org-console.png",
 		BrandingDarkLogoURL:   "https://cdn.example.com/logos/org-console-dark.png",
@@ -314,6 +320,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATSURL == "" && c.NATSReplicas != 1 {
 		bad("NATS_REPLICAS applies to an external NATS cluster; the embedded server keeps one copy")
+	}
+	if c.RelayLeaseTTL < time.Second {
+		bad("RELAY_LEASE_TTL must be at least 1s")
 	}
 	if !natsName.MatchString(c.NATSStream) {
 		bad("NATS_STREAM %q: use letters, digits, - and _ (the relay's buckets are named after it)", c.NATSStream)

@@ -149,7 +149,7 @@ func (s *Service) startRelay(ctx context.Context) error {
 		}
 		if s.lease, err = natsx.NewLease(ctx, s.broker.js, natsx.LeaseConfig{
 			Bucket: s.cfg.NATSStream + "_LEASES", Key: "relay", Holder: s.replica,
-			Replicas: s.cfg.NATSReplicas, Logger: s.logger,
+			TTL: s.cfg.RelayLeaseTTL, Replicas: s.cfg.NATSReplicas, Logger: s.logger,
 		}); err != nil {
 			return err
 		}

@@ -123,17 +123,16 @@ func (c *catchUp) check(ctx context.Context) error {
 }
 
 // servingReadModel is the read model as the query handlers see it: while
-// it catches up, or when it fails, reads answer ErrReadModelUnavailable
+// it catches up, or when it fails, lists answer ErrReadModelUnavailable
 // (503) rather than a partial list or a 500.
 type servingReadModel struct {
 	model query.ReadModel
 	ready func(context.Context) error
 }
 
+// Customer is not held back while catching up: a customer not projected
+// yet is looked up in the event store (query.GetCustomerHandler).
 func (m servingReadModel) Customer(ctx context.Context, id string) (query.Customer, error) {
-	if err := m.ready(ctx); err != nil {
-		return query.Customer{}, fmt.Errorf("%w: %w", query.ErrReadModelUnavailable, err)
-	}
 	c, err := m.model.Customer(ctx, id)
 	return c, unavailable(err)
 }

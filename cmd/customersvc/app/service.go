@@ -187,6 +187,13 @@ func (s *Service) goBackground(name string, ctx context.Context, f func(context.
 // and how many arrived again and changed nothing, since start.
 func (s *Service) ProjectionStats() (applied, skipped int64) { return s.projector.Stats() }
 
+// LeadsRelay reports whether this instance relays the log to NATS now:
+// always on the embedded broker, while it holds the relay lease otherwise.
+func (s *Service) LeadsRelay() bool { return s.lease == nil || s.lease.Held() }
+
+// Replica is this instance's name among the replicas.
+func (s *Service) Replica() string { return s.replica }
+
 // RelayPublished is how many events the relay published since start.
 func (s *Service) RelayPublished() int64 { return s.relay.PublishedCount() }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/customersvc/customersvc/command/eventstore/sqlite"
 	"github.com/customersvc/customersvc/query"
 	"github.com/customersvc/customersvc/query/readmodel"
+	"github.com/customersvc/customersvc/query/readmodel/postgres"
 )
 
 // openStores opens the event store (EventStoreDB when EVENTSTORE_URL is
@@ -42,8 +43,18 @@ type readModel interface {
 	Close() error
 }
 
-// openReadModel opens the read model in DATA_DIR.
+// openReadModel opens the PostgreSQL read model READMODEL_URL names,
+// shared by the replicas, or else the one in DATA_DIR.
 func (s *Service) openReadModel(ctx context.Context) (readModel, error) {
+	if s.cfg.ReadModelURL != "" {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		store, err := postgres.Open(ctx, s.cfg.ReadModelURL)
+		if err != nil {
+			return nil, fmt.Errorf("READMODEL_URL: %w", err)
+		}
+		return store, nil
+	}
 	rm, err := readmodel.OpenCurrent(ctx, s.cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
