@@ -9,7 +9,7 @@ import (
 	"github.com/customersvc/customersvc/query/readmodel/readmodeltest"
 )
 
-func openStore(t *testing.T, path string) *readmodel.Store {
+func openStore(t testing.TB, path string) *readmodel.Store {
 	t.Helper()
 	s, err := readmodel.Open(t.Context(), path)
 	if err != nil {
@@ -18,7 +18,7 @@ func openStore(t *testing.T, path string) *readmodel.Store {
 	return s
 }
 
-func tempPath(t *testing.T) string { return filepath.Join(t.TempDir(), readmodel.DefaultFile) }
+func tempPath(t testing.TB) string { return filepath.Join(t.TempDir(), readmodel.DefaultFile) }
 
 // customers returns n customers with names that lower-case differently,
 // all at revision 0.

@@ -43,7 +43,7 @@ func upsertCustomers(n int) string {
 // same whichever wrote it. search_text and name_key are lower-cased with
 // Go's Unicode rules, since SQLite's own lower() knows only ASCII.
 func rowValues(c query.Customer) [rowColumns]any {
-	nameKey, search := searchKeys(c)
+	nameKey, search := SearchKeys(c)
 	return [rowColumns]any{
 		c.ID, c.ParentOrganizationID, c.Name, nameKey, c.Description, string(c.CustomData),
 		c.VAT, c.NormalizedVAT, c.Branding.LogoURL, c.Branding.DarkLogoURL,
@@ -70,14 +70,15 @@ func (s *Store) boundWAL(ctx context.Context) error {
 	return err
 }
 
-// searchKeys returns the name sort key, strings.ToLower(c.Name), and the
-// search text, what a search matches:
+// SearchKeys returns the name sort key, strings.ToLower(c.Name), and the
+// search text, what a search matches (every read-model adapter stores
+// these, so that all sort and search alike):
 //
 //	strings.ToLower(c.Name + "\x00" + c.Description + "\x00" + c.VAT + "\x00" + c.NormalizedVAT)
 //
 // built in one allocation that both share. Lower-casing goes rune by rune,
 // so the name's part of the text is its key.
-func searchKeys(c query.Customer) (nameKey, search string) {
+func SearchKeys(c query.Customer) (nameKey, search string) {
 	var b strings.Builder
 	b.Grow(len(c.Name) + len(c.Description) + len(c.VAT) + len(c.NormalizedVAT) + 3)
 	writeLower(&b, c.Name)

@@ -7,14 +7,14 @@ import (
 	"github.com/customersvc/customersvc/query"
 )
 
-// FuzzSearchKeys holds searchKeys to the formulas it replaces.
+// FuzzSearchKeys holds SearchKeys to the formulas it replaces.
 func FuzzSearchKeys(f *testing.F) {
 	for _, s := range []string{"ACME SpA", "Ärzte & Söhne", "İstanbul", "\u212a\u017f", "\xff\xfe bad", "\xe4\xb8", "ΑΘΗΝΑ", "\x00NUL"} {
 		f.Add(s, "Description "+s, "it 123", "IT123")
 	}
 	f.Fuzz(func(t *testing.T, name, description, vat, normalized string) {
 		c := query.Customer{Name: name, Description: description, VAT: vat, NormalizedVAT: normalized}
-		nameKey, search := searchKeys(c)
+		nameKey, search := SearchKeys(c)
 		if want := strings.ToLower(name); nameKey != want {
 			t.Fatalf("name key %q, want %q", nameKey, want)
 		}

@@ -80,6 +80,11 @@ func Equal(a, b query.Customer) bool {
 func testCreates(t *testing.T, s Store) {
 	mustCheckpoint(t, s, 0)
 	cs := Customers(20, "Acme")
+	// What the domain lets through: NUL in a description, custom data
+	// that is not valid UTF-8, none at all.
+	cs[1].Description = "nul\x00inside"
+	cs[2].CustomData = []byte("{\"x\": \"\xff\xfe\"}")
+	cs[3].CustomData, cs[3].Description = []byte{}, ""
 	events := Events(cs, 100)
 	slices.Reverse(events) // the checkpoint is the highest position, not the last
 	apply(t, s, events, repeat(query.Applied, 20)...)
