@@ -78,8 +78,9 @@ type Progress struct {
 // Rebuilder rebuilds the customers read model from the start of the event
 // store's log into a fresh copy, while the live read model keeps serving.
 // It reads the store directly, not NATS, and writes through a
-// readmodel.Loader, which keeps the copy's checkpoint in the transaction of
-// its rows: an interrupted Run resumes where the last commit ended.
+// readmodel.Copy (a SQLite file's Loader, or the copy of a PostgreSQL read
+// model), which keeps the copy's checkpoint in the transaction of its
+// rows: an interrupted Run resumes where the last commit ended.
 type Rebuilder struct {
 	store eventstore.Store
 	cfg   Config
@@ -111,17 +112,23 @@ func (r *Rebuilder) Run(ctx context.Context, path string, progress func(Progress
 		return fmt.Errorf("rebuild: %w", err)
 	}
 	defer func() { err = errors.Join(err, loader.Close()) }()
-	from, err := loader.Checkpoint(ctx, projections.CustomersProjection)
+	return r.Load(ctx, loader, path, progress)
+}
+
+// Load is Run on a copy opened already, of any read model; name says
+// which in the log. It leaves the copy open.
+func (r *Rebuilder) Load(ctx context.Context, c readmodel.Copy, name string, progress func(Progress)) error {
+	from, err := c.Checkpoint(ctx, projections.CustomersProjection)
 	if err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
-	run := newRebuildRun(r, loader, from, progress)
+	run := newRebuildRun(r, c, from, progress)
 	if err := run.load(ctx); err != nil {
 		return err
 	}
-	if err := loader.Finish(ctx); err != nil {
+	if err := c.Finish(ctx); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
-	r.cfg.Logger.Info("rebuild: copy caught up", "path", path, "position", run.done, "events", run.events)
+	r.cfg.Logger.Info("rebuild: copy caught up", "copy", name, "position", run.done, "events", run.events)
 	return nil
 }

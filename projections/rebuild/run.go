@@ -23,7 +23,7 @@ var errCaughtUp = errors.New("caught up")
 // them through the loader. Reading, decoding and SQLite's writes overlap.
 type rebuildRun struct {
 	r        *Rebuilder
-	loader   *readmodel.Loader
+	loader   readmodel.Copy
 	progress func(Progress)
 
 	started  time.Time
@@ -34,7 +34,7 @@ type rebuildRun struct {
 	reported time.Time
 }
 
-func newRebuildRun(r *Rebuilder, loader *readmodel.Loader, from uint64, progress func(Progress)) *rebuildRun {
+func newRebuildRun(r *Rebuilder, loader readmodel.Copy, from uint64, progress func(Progress)) *rebuildRun {
 	now := time.Now()
 	return &rebuildRun{r: r, loader: loader, progress: progress, started: now, from: from, done: from, reported: now}
 }

@@ -5,11 +5,30 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"net/url"
 	"path/filepath"
 
 	"github.com/customersvc/customersvc/internal/durable"
 )
+
+// Copy is a fresh read model a rebuild loads from the log while the live
+// one serves: a Loader here, postgres.Loader for PostgreSQL.
+type Copy interface {
+	// Checkpoint returns the projection's saved log position, 0 for none.
+	Checkpoint(ctx context.Context, projection string) (uint64, error)
+	// Load saves batches of rows built from the log, in order, committing
+	// many at a time with the checkpoint; see Loader.Load.
+	Load(ctx context.Context, projection string, batches iter.Seq[Batch], opts LoadOptions) error
+	// Finish makes the copy ready to serve once loaded.
+	Finish(ctx context.Context) error
+	Close() error
+}
+
+var _ Copy = (*Loader)(nil)
+
+// ErrCopyInUse says another process is loading the copy already.
+var ErrCopyInUse = errors.New("read model: the copy is being loaded by another process")
 
 // Loader fills a fresh read-model file that nobody reads yet, fast: the
 // rebuild of a projection from the log writes through it, and the file

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -29,13 +30,24 @@ var (
 	_ query.ReadModelWriter = (*Store)(nil)
 )
 
-// Open connects to the database at url (postgres://user@host:port/db?…),
+// defaultMaxConns is the pool's size unless the URL sets pool_max_conns.
+const defaultMaxConns = 16
+
+// Open connects to the database at url (postgres://user@host:port/db?…,
+// with pgx's parameters such as pool_max_conns and connect_timeout),
 // checks that it answers, and brings its schema up to date. Its errors are
 // one line each, starting "read model:".
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default, the number of CPUs, is short: during a switch-over
+		// the lock's transaction, the copy's lock and a projector's waiting
+		// write hold three connections while readers and the copy's
+		// catch-up need more.
+		cfg.MaxConns = max(cfg.MaxConns, defaultMaxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -1,0 +1,198 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/customersvc/customersvc/query"
+	"github.com/customersvc/customersvc/query/readmodel"
+)
+
+// The copy a rebuild loads lives beside the live tables, in tables of
+// these names, until SwitchToCopy renames it into their place.
+const (
+	nextCustomers   = "customers_next"
+	nextCheckpoints = "checkpoints_next"
+)
+
+// rebuildLock is the advisory lock a Loader holds, so that one rebuild at
+// a time, across all replicas, loads the copy.
+const rebuildLock = 0x637573746f6d6572 // "customer"
+
+// Loader fills the copy of the read model a rebuild builds: tables that
+// nobody reads yet, beside the live ones, with their schema (LIKE … INCLUDING
+// ALL, so indexes and all). It commits many batches at once, with the
+// copy's checkpoint, so an interrupted load resumes from its last commit;
+// a copy left by an earlier load is loaded into again, unless the live
+// schema changed since, when it starts over.
+//
+// A Loader holds a session lock from OpenCopy to Close: one rebuild at a
+// time, whichever replica runs it. It is for one goroutine at a time.
+type Loader struct {
+	pool *pgxpool.Pool
+	lock *pgxpool.Conn
+}
+
+var _ readmodel.Copy = (*Loader)(nil)
+
+// OpenCopy opens the copy for loading, creating it if needed: a *Loader,
+// as the rebuild's interface has it.
+func (s *Store) OpenCopy(ctx context.Context) (readmodel.Copy, error) {
+	lock, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read model: open copy: %w", err)
+	}
+	var locked bool
+	if err := lock.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, int64(rebuildLock)).Scan(&locked); err != nil || !locked {
+		lock.Release()
+		return nil, errors.Join(readmodel.ErrCopyInUse, err)
+	}
+	l := &Loader{pool: s.pool, lock: lock}
+	if err := l.create(ctx); err != nil {
+		return nil, errors.Join(err, l.Close())
+	}
+	return l, nil
+}
+
+// create makes the copy's tables, dropping those of a load on another
+// schema than the live one.
+func (l *Loader) create(ctx context.Context) error {
+	same, err := sameColumns(ctx, l.pool, nextCustomers, "customers")
+	if err == nil && !same {
+		_, err = l.pool.Exec(ctx, `DROP TABLE IF EXISTS `+nextCustomers+`, `+nextCheckpoints)
+	}
+	if err == nil {
+		_, err = l.pool.Exec(ctx, `
+CREATE TABLE IF NOT EXISTS `+nextCustomers+` (LIKE customers INCLUDING ALL);
+CREATE TABLE IF NOT EXISTS `+nextCheckpoints+` (LIKE checkpoints INCLUDING ALL)`)
+	}
+	if err != nil {
+		return fmt.Errorf("read model: create copy: %w", err)
+	}
+	return nil
+}
+
+// sameColumns reports whether tables a and b have the same columns, in
+// the same order; true when a does not exist.
+func sameColumns(ctx context.Context, db *pgxpool.Pool, a, b string) (bool, error) {
+	const columns = `SELECT coalesce(string_agg(column_name || ' ' || data_type || ' ' || coalesce(collation_name, ''), ',' ORDER BY ordinal_position), '')
+FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`
+	var ca, cb string
+	if err := db.QueryRow(ctx, columns, a).Scan(&ca); err != nil {
+		return false, err
+	}
+	if err := db.QueryRow(ctx, columns, b).Scan(&cb); err != nil {
+		return false, err
+	}
+	return ca == "" || ca == cb, nil
+}
+
+// Checkpoint returns the copy's checkpoint of projection, 0 for none.
+func (l *Loader) Checkpoint(ctx context.Context, projection string) (uint64, error) {
+	var pos int64
+	err := l.pool.QueryRow(ctx, `SELECT position FROM `+nextCheckpoints+` WHERE projection = $1`, projection).Scan(&pos)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read model: copy checkpoint: %w", err)
+	}
+	return uint64(pos), nil
+}
+
+// Load saves the batches in order, as readmodel.Loader.Load does: rows
+// built from the log, a customer replaced only by a newer Version, the
+// checkpoint kept at the highest position, many batches to a transaction.
+// It commits what it has when batches ends, also when the load was
+// interrupted.
+func (l *Loader) Load(ctx context.Context, projection string, batches iter.Seq[readmodel.Batch], opts readmodel.LoadOptions) error {
+	if opts.CommitEvery <= 0 {
+		opts.CommitEvery = 10_000
+	}
+	pending := map[string]query.Customer{}
+	customers, at := 0, uint64(0)
+	for b := range batches {
+		for _, c := range b.Customers {
+			if old, ok := pending[c.ID]; !ok || c.Version > old.Version {
+				pending[c.ID] = c
+			}
+		}
+		customers, at = customers+len(b.Customers), max(at, b.Position)
+		if customers < opts.CommitEvery {
+			continue
+		}
+		if err := l.commit(ctx, projection, pending, at, customers, opts); err != nil {
+			return err
+		}
+		clear(pending)
+		customers = 0
+	}
+	if at == 0 {
+		return nil
+	}
+	return l.commit(ctx, projection, pending, at, customers, opts)
+}
+
+// upsertNext writes rows into the copy; a row stays when it holds a newer
+// version already.
+var upsertNext = strings.Replace(insertRows, "INSERT INTO customers ", "INSERT INTO "+nextCustomers+" ", 1) + `
+ON CONFLICT (id) DO UPDATE SET parent_org_id = excluded.parent_org_id, name = excluded.name,
+	name_key = excluded.name_key, description = excluded.description, custom_data = excluded.custom_data,
+	vat = excluded.vat, vat_normalized = excluded.vat_normalized, logo_url = excluded.logo_url,
+	dark_logo_url = excluded.dark_logo_url, created_at = excluded.created_at, updated_at = excluded.updated_at,
+	version = excluded.version, search_text = excluded.search_text
+WHERE excluded.version > ` + nextCustomers + `.version`
+
+var saveNextCheckpoint = strings.ReplaceAll(saveCheckpoint, "checkpoints", nextCheckpoints)
+
+func (l *Loader) commit(ctx context.Context, projection string, rows map[string]query.Customer, at uint64, customers int, opts readmodel.LoadOptions) error {
+	// Not ctx: an interrupted load still commits what it read.
+	ctx = context.WithoutCancel(ctx)
+	err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
+		var cols columns
+		for _, id := range slices.Sorted(maps.Keys(rows)) {
+			cols.add(rows[id])
+		}
+		if cols.n > 0 {
+			if _, err := tx.Exec(ctx, upsertNext, cols.args()...); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, saveNextCheckpoint, projection, int64(at))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read model: load copy: %w", err)
+	}
+	if opts.Committed != nil {
+		opts.Committed(at, customers)
+	}
+	return nil
+}
+
+// Finish updates the copy's statistics for the planner; its indexes were
+// kept up to date all along.
+func (l *Loader) Finish(ctx context.Context) error {
+	if _, err := l.pool.Exec(ctx, `ANALYZE `+nextCustomers); err != nil {
+		return fmt.Errorf("read model: analyze copy: %w", err)
+	}
+	return nil
+}
+
+// Close lets another rebuild load the copy.
+func (l *Loader) Close() error {
+	_, err := l.lock.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(rebuildLock))
+	l.lock.Release()
+	if err != nil {
+		return fmt.Errorf("read model: close copy: %w", err)
+	}
+	return nil
+}
