@@ -36,6 +36,9 @@ func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, p
 		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return outcomes, err
 		}
+		if errors.Is(err, errRaced) {
+			s.raced.Add(1)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,7 +23,8 @@ import (
 // Store is the PostgreSQL read model. It is safe for concurrent use, and
 // any number of Stores, in any processes, may share one database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	raced atomic.Int64 // batches run again after another writer inserted a customer first
 }
 
 var (
