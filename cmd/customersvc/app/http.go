@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -125,7 +126,7 @@ func (s *Service) brokerReady(ctx context.Context) error {
 // serveAdmin serves the operators' API (transporthttp.NewAdminHandler) on
 // its own address, never on the public one.
 func (s *Service) serveAdmin() error {
-	manager, err := rebuild.NewManager(s.store, s.localModel, s.cfg.DataDir, rebuild.Config{Logger: s.logger})
+	manager, err := s.rebuildManager()
 	if err != nil {
 		return err
 	}
@@ -148,6 +149,20 @@ func (s *Service) serveAdmin() error {
 		}
 	}()
 	return nil
+}
+
+// rebuildManager rebuilds the read model in DATA_DIR file by file, or a
+// shared one in place, for every replica at once.
+func (s *Service) rebuildManager() (*rebuild.Manager, error) {
+	cfg := rebuild.Config{Logger: s.logger}
+	if s.localModel != nil {
+		return rebuild.NewManager(s.store, s.localModel, s.cfg.DataDir, cfg)
+	}
+	shared, ok := s.readModel.(rebuild.SharedReadModel)
+	if !ok {
+		return nil, fmt.Errorf("read model %T cannot be rebuilt", s.readModel)
+	}
+	return rebuild.NewSharedManager(s.store, shared, cfg)
 }
 
 // AdminAddr is the address of the operators' API, empty when it is off.
