@@ -68,9 +68,11 @@ func TestWALStaysBoundedUnderReaders(t *testing.T) {
 		}
 	}
 	// One commit of 20 rows and their index entries is well under a
-	// limit's worth: twice the limit is the bound with room to spare, and
-	// 400 commits without truncation write many times that.
-	if largest > 2*limit {
+	// limit's worth. While readers hold the log, a truncation waits for a
+	// later commit (sqlitewal.Log), so on a loaded machine the log passes
+	// the limit by a few commits: four times the limit is the bound. A log
+	// that is never truncated keeps the largest size it ever reached.
+	if largest > 4*limit {
 		t.Fatalf("the write-ahead log reached %d bytes, limit %d", largest, limit)
 	}
 	t.Logf("largest write-ahead log %d bytes over %d commits, limit %d; reads %v", largest, commits, limit, reads)
