@@ -56,8 +56,8 @@ func (c LeaseConfig) Validate() error {
 // holds its name: it creates the key when the key is absent (only one
 // create can succeed), renews it every TTL/4 on the revision it last
 // wrote, and steps down as soon as a renewal finds another revision, or
-// when no renewal has succeeded for TTL/2 — well before the key expires
-// and another replica may create it. So two replicas never lead at once,
+// TTL/2 after it sent its last successful write — well before the key
+// expires and another replica may create it. So two replicas never lead at once,
 // as long as their clocks run at about the same rate; a leader cut off from
 // NATS cannot publish there either. A leader that stops deletes the key,
 // and another takes over within a second.
@@ -99,11 +99,12 @@ func (l *Lease) Run(ctx context.Context, lead func(context.Context) error) error
 	defer tick.Stop()
 	failing := false // a broker that stays away is logged once
 	for {
+		sent := time.Now()
 		rev, err := l.kv.Create(ctx, l.cfg.Key, []byte(l.cfg.Holder))
 		switch {
 		case err == nil:
 			failing = false
-			l.hold(ctx, rev, lead)
+			l.hold(ctx, rev, sent, lead)
 		case errors.Is(err, jetstream.ErrKeyExists) || ctx.Err() != nil:
 			failing = false
 		case !failing:
@@ -118,8 +119,15 @@ func (l *Lease) Run(ctx context.Context, lead func(context.Context) error) error
 	}
 }
 
-// hold runs lead while the lease at rev is renewed, then releases it.
-func (l *Lease) hold(ctx context.Context, rev uint64, lead func(context.Context) error) {
+// hold runs lead while the lease at rev, written by a request sent at
+// sent, is renewed; then it releases the lease.
+//
+// The key expires TTL after the server wrote it, which is after the
+// request was sent: so this replica may lead until TTL/2 after sending its
+// last successful write, whatever the network does to the answers. A
+// renewal that has not succeeded by then gives up, lead is stopped, and
+// only then may the key expire for another replica.
+func (l *Lease) hold(ctx context.Context, rev uint64, sent time.Time, lead func(context.Context) error) {
 	l.setHeld(true)
 	defer l.setHeld(false)
 	l.cfg.Logger.Info("lease: won", "lease", l.cfg.Key, "holder", l.cfg.Holder)
@@ -130,7 +138,9 @@ func (l *Lease) hold(ctx context.Context, rev uint64, lead func(context.Context)
 
 	renew := time.NewTicker(l.cfg.TTL / 4)
 	defer renew.Stop()
-	renewed := time.Now()
+	deadline := sent.Add(l.cfg.TTL / 2)
+	expire := time.NewTimer(time.Until(deadline))
+	defer expire.Stop()
 	for {
 		select {
 		case err := <-done:
@@ -139,25 +149,35 @@ func (l *Lease) hold(ctx context.Context, rev uint64, lead func(context.Context)
 			}
 			l.release(rev)
 			return
+		case <-expire.C:
+			l.cfg.Logger.Warn("lease: not renewed in time; stepping down", "lease", l.cfg.Key)
+			l.stepDown(stop, done, rev)
+			return
 		case <-renew.C:
 		}
-		next, err := l.kv.Update(ctx, l.cfg.Key, []byte(l.cfg.Holder), rev)
+		sent := time.Now()
+		renewCtx, cancel := context.WithDeadline(ctx, deadline)
+		next, err := l.kv.Update(renewCtx, l.cfg.Key, []byte(l.cfg.Holder), rev)
+		cancel()
 		switch {
 		case err == nil:
-			rev, renewed = next, time.Now()
-			continue
+			rev, deadline = next, sent.Add(l.cfg.TTL/2)
+			expire.Reset(time.Until(deadline))
 		case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyNotFound):
 			l.cfg.Logger.Warn("lease: lost to another replica", "lease", l.cfg.Key)
-		case time.Since(renewed) < l.cfg.TTL/2:
-			continue // try again at the next tick
-		default:
-			l.cfg.Logger.Warn("lease: not renewed in time; stepping down", "lease", l.cfg.Key, "error", err)
+			l.stepDown(stop, done, rev)
+			return
 		}
-		stop()
-		<-done
-		l.release(rev)
-		return
+		// Any other failure: the next tick tries again, until the deadline.
 	}
+}
+
+// stepDown stops lead, waits for it, and releases the lease if it is
+// still this replica's.
+func (l *Lease) stepDown(stop context.CancelFunc, done <-chan error, rev uint64) {
+	stop()
+	<-done
+	l.release(rev)
 }
 
 // release deletes the key if it still holds this replica's revision, so

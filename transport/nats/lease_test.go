@@ -3,8 +3,10 @@ package nats_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -186,3 +188,102 @@ func TestLeaseRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaseStepsDownBeforeItExpires: the leader's path to NATS goes
+// silent (nothing is refused, nothing answers). It must stop leading
+// before its lease expires and another replica takes over: at no time do
+// two lead.
+func TestLeaseStepsDownBeforeItExpires(t *testing.T) {
+	t.Parallel()
+	ns, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: filepath.Join(t.TempDir(), "nats"), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	proxy := startStallProxy(t, strings.TrimPrefix(ns.ClientURL(), "nats://"))
+	var leader, most atomic.Int32
+	start := func(name, url string) *contender {
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		c := &contender{name: name, nc: nc, leader: &leader, most: &most, done: make(chan struct{})}
+		c.lease, err = natsx.NewLease(t.Context(), jetStreamOf(t, nc), natsx.LeaseConfig{Bucket: "LEASES", Key: "relay", Holder: name, TTL: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		c.stop = stop
+		go func() { defer close(c.done); _ = c.lease.Run(ctx, c.lead) }()
+		t.Cleanup(func() { stop(); <-c.done })
+		return c
+	}
+	silent := start("behind-the-proxy", "nats://"+proxy.addr)
+	waitForLeader(t, []*contender{silent}, nil)
+	other := start("direct", ns.ClientURL())
+	proxy.stall()
+	if got := waitForLeader(t, []*contender{silent, other}, silent); got != other {
+		t.Fatalf("%s leads", got.name)
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d replicas led at once: the silent leader did not step down before its lease expired", m)
+	}
+}
+
+// stallProxy forwards TCP connections until stall, after which it forwards
+// nothing more, in either direction, without closing anything: a network
+// path that went silent.
+type stallProxy struct {
+	addr    string
+	stalled atomic.Bool
+}
+
+func startStallProxy(t *testing.T, target string) *stallProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	p := &stallProxy{addr: ln.Addr().String()}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			t.Cleanup(func() { in.Close(); out.Close() })
+			go p.pipe(out, in)
+			go p.pipe(in, out)
+		}
+	}()
+	return p
+}
+
+func (p *stallProxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		for p.stalled.Load() {
+			time.Sleep(10 * time.Millisecond)
+			if err != nil {
+				return
+			}
+		}
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *stallProxy) stall() { p.stalled.Store(true) }
