@@ -119,10 +119,15 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 	r.saved = from
 	r.mu.Lock()
-	r.published = from
+	r.published, r.healthy = from, true
 	r.mu.Unlock()
 	_, err = backoff.Retry(ctx, func() (struct{}, error) {
-		return struct{}{}, r.store.Follow(ctx, r.Published(), customerstream.Filter, r.handle)
+		err := r.store.Follow(ctx, r.Published(), customerstream.Filter, r.handle)
+		if errors.Is(err, ErrProgressTaken) {
+			// Another replica relays now: stop rather than retry.
+			return struct{}{}, backoff.Permanent(err)
+		}
+		return struct{}{}, err
 	}, r.retrying("following the log failed")...)
 	if ctx.Err() != nil {
 		return r.saveProgress()

@@ -31,7 +31,9 @@ type ProgressKVConfig struct {
 // ProgressKV keeps the relay's progress in a JetStream key-value bucket, so
 // that every replica resumes where the last leader stopped: a replica
 // started on an empty volume publishes nothing again beyond the republish
-// window. Only the replica holding the relay lease saves.
+// window. Only the replica holding the relay lease saves, and a save is
+// refused once another replica has saved since this one loaded
+// (ErrProgressTaken), so a deposed leader cannot move it back.
 //
 // Load also reads the log position of the stream's last message and
 // resumes from there when that is earlier than the saved progress: the
@@ -47,8 +49,16 @@ type ProgressKV struct {
 	js     jetstream.JetStream
 	cfg    ProgressKVConfig
 	former RelayProgress
+	// rev is the revision of the key as Load read it or Save last wrote
+	// it, 0 for none: a save on another revision means another replica
+	// has saved meanwhile, and is refused.
+	rev uint64
 	progressHistory
 }
+
+// ErrProgressTaken says another replica saved the relay's progress since
+// this one read it: this one no longer leads, and must not move it back.
+var ErrProgressTaken = errors.New("relay progress: saved by another replica meanwhile")
 
 // progressKey is the bucket's one key.
 const progressKey = "relay"
@@ -86,29 +96,50 @@ func (p *ProgressKV) Load() (eventstore.Position, error) {
 		return eventstore.Start, err
 	}
 	switch {
-	case onStream && (!found || last.Less(saved)):
+	case onStream && !found:
 		return last, nil
+	case onStream && last.Less(saved):
+		return last, nil // the stream lost events the progress counts
 	case found:
 		return saved, nil
 	}
 	return eventstore.Start, nil
 }
 
+// loadSaved reads the saved progress: the bucket's, or else the former
+// progress file's when the stream holds nothing later (an old file must
+// not take the relay back before what the stream already has).
 func (p *ProgressKV) loadSaved(ctx context.Context) (eventstore.Position, bool, error) {
 	e, err := p.kv.Get(ctx, progressKey)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		if p.former == nil {
-			return eventstore.Start, false, nil
-		}
-		at, err := p.former.Load()
-		return at, err == nil && at != eventstore.Start, err
+		p.rev = 0
+		return p.loadFormer(ctx)
 	}
 	if err != nil {
 		return eventstore.Start, false, fmt.Errorf("relay progress: %w", err)
 	}
+	p.rev = e.Revision()
 	at, err := p.resume(e.Value())
 	if err != nil {
 		return eventstore.Start, false, fmt.Errorf("relay progress in %s: %w", p.cfg.Bucket, err)
+	}
+	return at, true, nil
+}
+
+func (p *ProgressKV) loadFormer(ctx context.Context) (eventstore.Position, bool, error) {
+	if p.former == nil {
+		return eventstore.Start, false, nil
+	}
+	at, err := p.former.Load()
+	if err != nil || at == eventstore.Start {
+		return eventstore.Start, false, err
+	}
+	last, onStream, err := p.lastOnStream(ctx)
+	if err != nil {
+		return eventstore.Start, false, err
+	}
+	if onStream && at.Less(last) {
+		return last, true, nil
 	}
 	return at, true, nil
 }
@@ -152,8 +183,18 @@ func (p *ProgressKV) Save(at eventstore.Position) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), kvTimeout)
 	defer cancel()
-	if _, err := p.kv.Put(ctx, progressKey, doc); err != nil {
+	var rev uint64
+	if p.rev == 0 {
+		rev, err = p.kv.Create(ctx, progressKey, doc)
+	} else {
+		rev, err = p.kv.Update(ctx, progressKey, doc, p.rev)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return ErrProgressTaken
+	}
+	if err != nil {
 		return fmt.Errorf("relay progress: %w", err)
 	}
+	p.rev = rev
 	return nil
 }

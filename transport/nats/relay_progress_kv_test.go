@@ -1,6 +1,7 @@
 package nats_test
 
 import (
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -54,16 +55,30 @@ func TestProgressKVIsSharedAndFollowsTheStream(t *testing.T) {
 			}
 			load(t, open(t, file), 3)
 
-			// Nothing saved but events on the stream: after the last one.
+			// Nothing saved but events on the stream: after the last one,
+			// also when an old progress file says less.
 			publishAt(t, js, prefix, 5)
 			load(t, open(t, nil), 5)
+			load(t, open(t, file), 5)
 
 			// What one replica saves, another resumes from.
 			publishAt(t, js, prefix, 12)
 			if err := first.Save(eventstore.Position{Commit: 12, Prepare: 12}); err != nil {
 				t.Fatal(err)
 			}
-			load(t, open(t, nil), 12)
+			next := open(t, nil)
+			load(t, next, 12)
+
+			// The former leader, deposed, cannot move the progress back
+			// once the new one has saved.
+			publishAt(t, js, prefix, 14)
+			if err := next.Save(eventstore.Position{Commit: 14, Prepare: 14}); err != nil {
+				t.Fatal(err)
+			}
+			if err := first.Save(eventstore.Position{Commit: 13, Prepare: 13}); !errors.Is(err, natsx.ErrProgressTaken) {
+				t.Fatalf("a deposed leader's save: %v, want ErrProgressTaken", err)
+			}
+			load(t, open(t, nil), 14)
 
 			// Saved ahead of the stream (a NATS restored from a backup that
 			// holds events up to 5): resume after 5.
