@@ -117,7 +117,7 @@ func (s *Service) brokerReady(ctx context.Context) error {
 	if err := s.broker.ping(ctx); err != nil {
 		return err
 	}
-	if !s.relay.Healthy() {
+	if s.LeadsRelay() && !s.relay.Healthy() {
 		return errors.New("relay cannot publish")
 	}
 	return nil

@@ -127,9 +127,11 @@ func (s *Service) checkJetStream(ctx context.Context, js jetstream.JetStream) er
 	return err
 }
 
-// startRelay starts the relay. With an external NATS the replicas share
-// it: it runs only while this instance holds the relay lease, and its
-// progress is kept in a bucket beside the stream.
+// startRelay starts the relay. Replicas (an external event store and an
+// external NATS) share it: it runs only while this instance holds the
+// relay lease, and its progress is kept in a bucket beside the stream. An
+// instance with its own event store in DATA_DIR relays its own log, from
+// the progress kept beside it.
 func (s *Service) startRelay(ctx context.Context) error {
 	publisher, err := natsx.NewBatchPublisher(s.broker.pub, s.cfg.NATSStream)
 	if err != nil {
@@ -140,7 +142,7 @@ func (s *Service) startRelay(ctx context.Context) error {
 		return err
 	}
 	var shared natsx.RelayProgress = progress
-	if s.broker.embedded == nil {
+	if s.replicated() {
 		if shared, err = natsx.NewProgressKV(ctx, s.broker.js, natsx.ProgressKVConfig{
 			Bucket: s.cfg.NATSStream + "_RELAY", Stream: s.cfg.NATSStream, SubjectPrefix: s.cfg.NATSSubjectPrefix,
 			RepublishWindow: s.cfg.RelayRepublishWindow, Replicas: s.cfg.NATSReplicas, Former: progress,
@@ -184,7 +186,7 @@ func (s *Service) startProjectors(ctx context.Context) error {
 		DeadLetters: s.deadLetters, Poison: &s.poison, Logger: s.logger,
 	}
 	if s.localModel != nil && s.broker.embedded == nil {
-		cfg.Replica = s.replica
+		cfg.Replica = s.volume
 	}
 	s.durable = cfg.Durable(projections.CustomersProjection)
 	checkpoint := func(ctx context.Context) (uint64, error) {
@@ -206,6 +208,12 @@ func (s *Service) startProjectors(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("projectors did not start")
 	}
+}
+
+// replicated reports whether this instance is one of replicas sharing an
+// event store and a NATS.
+func (s *Service) replicated() bool {
+	return s.cfg.EventStoreURL != "" && s.broker.embedded == nil
 }
 
 // embeddedMaxStore is what the embedded JetStream may keep: the event

@@ -26,13 +26,9 @@ import (
 const replicaIDFile = "replica.id"
 
 // replicaName is REPLICA_NAME, or the host name and the volume's id.
-func (s *Service) replicaName() (string, error) {
+func (s *Service) replicaName() string {
 	if s.cfg.ReplicaName != "" {
-		return s.cfg.ReplicaName, nil
-	}
-	id, err := volumeID(s.path(replicaIDFile))
-	if err != nil {
-		return "", err
+		return s.cfg.ReplicaName
 	}
 	host, _ := os.Hostname()
 	host = strings.Trim(notNameChars.ReplaceAllString(host, "-"), "-")
@@ -40,9 +36,9 @@ func (s *Service) replicaName() (string, error) {
 		host = host[:40]
 	}
 	if host == "" {
-		return id, nil
+		return s.volume
 	}
-	return host + "-" + id, nil
+	return host + "-" + s.volume
 }
 
 var notNameChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
@@ -108,6 +104,10 @@ func (c *catchUp) check(ctx context.Context) error {
 	if time.Since(c.at) < catchUpCheckEvery {
 		return c.err
 	}
+	// One look serves every caller for a while: its own deadline, not the
+	// asking request's, so one client going away fails nobody else.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
 	c.at = time.Now()
 	at, err := c.checkpoint(ctx)
 	switch {
@@ -123,10 +123,10 @@ func (c *catchUp) check(ctx context.Context) error {
 }
 
 // servingReadModel is the read model as the query handlers see it: while
-// it catches up, or when it fails, lists answer ErrReadModelUnavailable
+// it catches up, or while it is away, lists answer ErrReadModelUnavailable
 // (503) rather than a partial list or a 500.
 type servingReadModel struct {
-	model query.ReadModel
+	model readModel
 	ready func(context.Context) error
 }
 
@@ -134,7 +134,7 @@ type servingReadModel struct {
 // yet is looked up in the event store (query.GetCustomerHandler).
 func (m servingReadModel) Customer(ctx context.Context, id string) (query.Customer, error) {
 	c, err := m.model.Customer(ctx, id)
-	return c, unavailable(err)
+	return c, m.unavailable(ctx, err)
 }
 
 func (m servingReadModel) Customers(ctx context.Context, q query.ListQuery) ([]query.Customer, int, error) {
@@ -142,14 +142,20 @@ func (m servingReadModel) Customers(ctx context.Context, q query.ListQuery) ([]q
 		return nil, 0, fmt.Errorf("%w: %w", query.ErrReadModelUnavailable, err)
 	}
 	list, total, err := m.model.Customers(ctx, q)
-	return list, total, unavailable(err)
+	return list, total, m.unavailable(ctx, err)
 }
 
-// unavailable marks a read-model failure as such: the queries are checked
-// before they reach it, so any error but "not found" is the store failing.
-func unavailable(err error) error {
-	if err == nil || errors.Is(err, query.ErrNotFound) || errors.Is(err, context.Canceled) {
+// unavailable marks a failed read as ErrReadModelUnavailable when the read
+// model does not answer a ping either (it is away: 503, try again); any
+// other failure stays what it is, a 500.
+func (m servingReadModel) unavailable(ctx context.Context, err error) error {
+	if err == nil || errors.Is(err, query.ErrNotFound) || ctx.Err() != nil {
 		return err
 	}
-	return fmt.Errorf("%w: %w", query.ErrReadModelUnavailable, err)
+	pingCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if perr := m.model.Ping(pingCtx); perr != nil {
+		return fmt.Errorf("%w: %w", query.ErrReadModelUnavailable, err)
+	}
+	return err
 }

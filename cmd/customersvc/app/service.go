@@ -32,6 +32,7 @@ type Service struct {
 	localModel  *readmodel.Swappable
 	broker      *broker
 	replica     string       // this instance's name among the replicas
+	volume      string       // the id of DATA_DIR: a local read model's consumer is named after it
 	lease       *natsx.Lease // who relays, with an external NATS; nil: this instance alone
 	relay       *natsx.Relay
 	projector   *projections.CustomersProjector
@@ -74,9 +75,10 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, 
 			s.closeAll()
 		}
 	}()
-	if s.replica, err = s.replicaName(); err != nil {
+	if s.volume, err = volumeID(s.path(replicaIDFile)); err != nil {
 		return nil, err
 	}
+	s.replica = s.replicaName()
 	if err := s.openStores(ctx); err != nil {
 		return nil, err
 	}
@@ -132,13 +134,9 @@ func (s *Service) closeAll() error {
 // projector's checkpoint is no measure: it applies events concurrently, so
 // its highest position can run ahead of an event still in flight.)
 func (s *Service) drain(ctx context.Context) error {
-	if s.lease == nil || s.lease.Held() {
-		head, err := s.store.Head(ctx)
-		if err != nil {
+	if s.LeadsRelay() {
+		if err := s.drainRelay(ctx); err != nil {
 			return err
-		}
-		if err := s.relay.WaitPublished(ctx, head); err != nil {
-			return fmt.Errorf("relay: %w", err)
 		}
 	}
 	if s.broker.embedded != nil {
@@ -149,6 +147,36 @@ func (s *Service) drain(ctx context.Context) error {
 	// Closing the router waits for the handlers in flight, while the
 	// projector still runs to answer them.
 	return s.router.Close()
+}
+
+// drainRelay waits until the relay has published everything appended so
+// far, or until this instance no longer leads it (another replica then
+// publishes the rest).
+func (s *Service) drainRelay(ctx context.Context) error {
+	head, err := s.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if s.lease != nil {
+		go func() {
+			tick := time.NewTicker(100 * time.Millisecond)
+			defer tick.Stop()
+			for s.lease.Held() {
+				select {
+				case <-tick.C:
+				case <-ctx.Done():
+					return
+				}
+			}
+			cancel()
+		}()
+	}
+	if err := s.relay.WaitPublished(ctx, head); err != nil && s.LeadsRelay() {
+		return fmt.Errorf("relay: %w", err)
+	}
+	return nil
 }
 
 // drainConsumer waits until the projector's consumer has nothing left to
