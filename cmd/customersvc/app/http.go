@@ -73,7 +73,7 @@ func (s *Service) newHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	serving := servingReadModel{model: s.readModel, ready: s.catchUp.check}
+	serving := servingReadModel{model: s.readModel, ready: s.caughtUp}
 	get, err := query.NewGetCustomerHandler(serving, customerHistory)
 	if err != nil {
 		return nil, err
@@ -110,6 +110,15 @@ func (s *Service) readModelReady(ctx context.Context) error {
 	if err := s.readModel.Ping(ctx); err != nil {
 		return err
 	}
+	return s.caughtUp(ctx)
+}
+
+// caughtUp: the read model holds everything that was in the log when this
+// instance started (lists of it are complete).
+func (s *Service) caughtUp(ctx context.Context) error {
+	if s.bootstrapping.Load() {
+		return errors.New("catching up: loading the read model from the event store")
+	}
 	return s.catchUp.check(ctx)
 }
 
@@ -126,12 +135,8 @@ func (s *Service) brokerReady(ctx context.Context) error {
 // serveAdmin serves the operators' API (transporthttp.NewAdminHandler) on
 // its own address, never on the public one.
 func (s *Service) serveAdmin() error {
-	manager, err := s.rebuildManager()
-	if err != nil {
-		return err
-	}
 	handler, err := transporthttp.NewAdminHandler(transporthttp.AdminDeps{
-		DeadLetters: s.deadLetters, ParkedSinceStart: s.poison.Parked, Projections: manager, Logger: s.logger,
+		DeadLetters: s.deadLetters, ParkedSinceStart: s.poison.Parked, Projections: s.rebuilds, Logger: s.logger,
 	})
 	if err != nil {
 		return err

@@ -77,6 +77,9 @@ func (s *Service) startMessaging(ctx context.Context) error {
 	if err := s.startRelay(background); err != nil {
 		return err
 	}
+	if err := s.startBootstrap(background); err != nil {
+		return err
+	}
 	return s.startProjectors(background)
 }
 

@@ -379,3 +379,59 @@ func getStatus(client *http.Client, base, tok, id string) int {
 	res.Body.Close()
 	return res.StatusCode
 }
+
+// TestNewReplicaLoadsItsReadModelFromTheEventStore: the stream no longer
+// holds the oldest events (its retention removed them; here it is purged).
+// A new replica with a local read model still lists every customer: it
+// loads its read model from the event store, and answers 503 rather than a
+// partial list until then.
+func TestNewReplicaLoadsItsReadModelFromTheEventStore(t *testing.T) {
+	withNATS := externalNATS(t)
+	esdb, err := esdbtest.Start()
+	if err != nil {
+		t.Fatalf("EventStoreDB test double: %v", err)
+	}
+	t.Cleanup(esdb.Close)
+	var stream string
+	configure := func(name string) func(*app.Config) {
+		return func(c *app.Config) {
+			c.EventStoreURL, c.ReplicaName = esdb.URL(), name
+			stream = c.NATSStream
+		}
+	}
+	tok := token(t, "Reseller", "reseller-"+uuid.NewString())
+	first := startService(t, t.TempDir(), withNATS, configure("first"))
+	for i := range 30 {
+		first.create(t, tok, fmt.Sprintf("Before the purge %d", i), uniqueVAT())
+	}
+	if err := first.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	first.Service = nil
+	js, err := jetstream.New(natsConn(t, os.Getenv("CUSTOMERS_TEST_NATS_URL")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(t.Context(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	second := startService(t, t.TempDir(), withNATS, configure("second"))
+	eventually(t, 60*time.Second, func() error {
+		res := second.do(t, "GET", "/customers?page_size=1", tok, nil)
+		if res.status != http.StatusOK {
+			return fmt.Errorf("list: %d %s", res.status, res.body)
+		}
+		if total := res.json(t)["data"].(map[string]any)["pagination"].(map[string]any)["total_count"]; total != 30.0 {
+			t.Fatalf("a list of %v customers of 30: partial", total)
+		}
+		return nil
+	})
+	if res := second.do(t, "GET", "/readyz", "", nil); res.status != http.StatusOK {
+		t.Errorf("readyz after loading: %d %s", res.status, res.body)
+	}
+}

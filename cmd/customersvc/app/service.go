@@ -10,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/customersvc/customersvc/command/eventstore"
 	"github.com/customersvc/customersvc/projections"
+	"github.com/customersvc/customersvc/projections/rebuild"
 	"github.com/customersvc/customersvc/query/readmodel"
 	natsx "github.com/customersvc/customersvc/transport/nats"
 )
@@ -39,6 +41,10 @@ type Service struct {
 	router      *message.Router
 	durable     string   // the projector's JetStream consumer
 	catchUp     *catchUp // whether the read model has caught up since start
+	// rebuilds runs the operators' rebuilds, and a new replica's first
+	// load of its local read model; bootstrapping is set during the latter.
+	rebuilds      *rebuild.Manager
+	bootstrapping atomic.Bool
 	poison      natsx.Poison
 	deadLetters *natsx.DeadLetters
 
@@ -80,6 +86,9 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, 
 	}
 	s.replica = s.replicaName()
 	if err := s.openStores(ctx); err != nil {
+		return nil, err
+	}
+	if s.rebuilds, err = s.rebuildManager(); err != nil {
 		return nil, err
 	}
 	if err := s.startMessaging(ctx); err != nil {
