@@ -31,22 +31,22 @@ type Service struct {
 	readModel readModel
 	// localModel is the read model in DATA_DIR, when it is there: a rebuilt
 	// copy can take over while serving.
-	localModel  *readmodel.Swappable
-	broker      *broker
-	replica     string       // this instance's name among the replicas
-	volume      string       // the id of DATA_DIR: a local read model's consumer is named after it
-	lease       *natsx.Lease // who relays, with an external NATS; nil: this instance alone
-	relay       *natsx.Relay
-	projector   *projections.CustomersProjector
-	router      *message.Router
-	durable     string   // the projector's JetStream consumer
-	catchUp     *catchUp // whether the read model has caught up since start
+	localModel *readmodel.Swappable
+	broker     *broker
+	replica    string       // this instance's name among the replicas
+	volume     string       // the id of DATA_DIR: a local read model's consumer is named after it
+	lease      *natsx.Lease // who relays, with an external NATS; nil: this instance alone
+	relay      *natsx.Relay
+	projector  *projections.CustomersProjector
+	router     *message.Router
+	durable    string   // the projector's JetStream consumer
+	catchUp    *catchUp // whether the read model has caught up since start
 	// rebuilds runs the operators' rebuilds, and a new replica's first
 	// load of its local read model; bootstrapping is set during the latter.
 	rebuilds      *rebuild.Manager
 	bootstrapping atomic.Bool
-	poison      natsx.Poison
-	deadLetters *natsx.DeadLetters
+	poison        natsx.Poison
+	deadLetters   *natsx.DeadLetters
 
 	listener      net.Listener
 	adminListener net.Listener
