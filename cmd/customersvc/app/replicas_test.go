@@ -46,15 +46,11 @@ type cluster struct {
 func startCluster(t *testing.T, readModel func(*app.Config), n int) *cluster {
 	t.Helper()
 	withNATS := externalNATS(t)
-	esdb, err := esdbtest.Start()
-	if err != nil {
-		t.Fatalf("EventStoreDB test double: %v", err)
-	}
-	t.Cleanup(esdb.Close)
+	esdb := esdbDouble(t)
 	c := &cluster{natsURL: os.Getenv("CUSTOMERS_TEST_NATS_URL")}
 	for i := range n {
 		svc := startService(t, t.TempDir(), withNATS, readModel, func(cfg *app.Config) {
-			cfg.EventStoreURL = esdb.URL()
+			cfg.EventStoreURL = esdb
 			cfg.ReplicaName = fmt.Sprintf("replica-%d", i)
 			cfg.RelayLeaseTTL = 3 * time.Second
 			c.stream, c.prefix = cfg.NATSStream, cfg.NATSSubjectPrefix
@@ -62,6 +58,18 @@ func startCluster(t *testing.T, readModel func(*app.Config), n int) *cluster {
 		c.replicas = append(c.replicas, svc)
 	}
 	return c
+}
+
+// esdbDouble starts the EventStoreDB test double for the test and returns
+// its URL.
+func esdbDouble(t *testing.T) string {
+	t.Helper()
+	srv, err := esdbtest.Start()
+	if err != nil {
+		t.Fatalf("EventStoreDB test double: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	return srv.URL()
 }
 
 // leader waits for the replica that relays, and returns its index.
@@ -294,15 +302,11 @@ func checkStream(t *testing.T, c *cluster, acked map[string]string) {
 // again, and its read model catches up before it serves lists.
 func TestReplicaOnAnEmptyVolumePublishesNothingAgain(t *testing.T) {
 	withNATS := externalNATS(t)
-	esdb, err := esdbtest.Start()
-	if err != nil {
-		t.Fatalf("EventStoreDB test double: %v", err)
-	}
-	t.Cleanup(esdb.Close)
+	esdb := esdbDouble(t)
 	var stream string
 	configure := func(name string) func(*app.Config) {
 		return func(c *app.Config) {
-			c.EventStoreURL, c.ReplicaName, c.RelayRepublishWindow = esdb.URL(), name, 0
+			c.EventStoreURL, c.ReplicaName, c.RelayRepublishWindow = esdb, name, 0
 			stream = c.NATSStream
 		}
 	}
@@ -387,15 +391,11 @@ func getStatus(client *http.Client, base, tok, id string) int {
 // partial list until then.
 func TestNewReplicaLoadsItsReadModelFromTheEventStore(t *testing.T) {
 	withNATS := externalNATS(t)
-	esdb, err := esdbtest.Start()
-	if err != nil {
-		t.Fatalf("EventStoreDB test double: %v", err)
-	}
-	t.Cleanup(esdb.Close)
+	esdb := esdbDouble(t)
 	var stream string
 	configure := func(name string) func(*app.Config) {
 		return func(c *app.Config) {
-			c.EventStoreURL, c.ReplicaName = esdb.URL(), name
+			c.EventStoreURL, c.ReplicaName = esdb, name
 			stream = c.NATSStream
 		}
 	}
