@@ -28,16 +28,21 @@ func runOnce(ctx context.Context, args []string) error {
 	c := fs.Int("c", 64, "concurrent clients")
 	d := fs.Duration("d", 30*time.Second, "duration")
 	orgs := fs.Int("orgs", 16, "parent organizations to spread the creates over")
-	rate := fs.Float64("rate", 0, "creates per second across all clients; 0: as fast as the clients go")
+	rate := fs.Float64("rate", 0, "requests per second across all clients; 0: as fast as the clients go")
+	mixSpec := fs.String("mix", createsOnly, "kinds of request and their weights: create, get, list, search (e.g. "+defaultMix+")")
 	out := fs.String("json", "", "also write the result as JSON to this file")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mx, err := parseMix(*mixSpec)
+	if err != nil {
 		return err
 	}
 	key, err := loadSecret(*secret, *dataDir)
 	if err != nil {
 		return err
 	}
-	l, err := newLoader(loadConfig{URL: strings.TrimRight(*u, "/"), Secret: key, Concurrency: *c, Duration: *d, Orgs: *orgs, Rate: *rate})
+	l, err := newLoader(loadConfig{URL: strings.TrimRight(*u, "/"), Secret: key, Concurrency: *c, Duration: *d, Orgs: *orgs, Rate: *rate, Mix: mx})
 	if err != nil {
 		return err
 	}
@@ -53,8 +58,14 @@ func runSuite(ctx context.Context, args []string) error {
 	levels := fs.String("c", "16,64,256", "concurrencies, one run each")
 	d := fs.Duration("d", 30*time.Second, "duration of each run")
 	addr := fs.String("addr", "127.0.0.1:18080", "address the service listens on")
+	orgs := fs.Int("orgs", 16, "parent organizations to spread the load over")
+	mixSpec := fs.String("mix", defaultMix, "kinds of request and their weights: create, get, list, search; "+createsOnly+" for creates only")
 	out := fs.String("json", "bench-results/latest.json", "where to write the results as JSON")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mx, err := parseMix(*mixSpec)
+	if err != nil {
 		return err
 	}
 	svc, err := startService(ctx, *addr)
@@ -68,11 +79,11 @@ func runSuite(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("-c: %w", err)
 		}
-		l, err := newLoader(loadConfig{URL: svc.base, Secret: svc.secret, Concurrency: c, Duration: *d, Orgs: 16})
+		l, err := newLoader(loadConfig{URL: svc.base, Secret: svc.secret, Concurrency: c, Duration: *d, Orgs: *orgs, Mix: mx})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "loadgen: %d clients for %s...\n", c, *d)
+		fmt.Fprintf(os.Stderr, "loadgen: %d clients for %s, mix %s...\n", c, *d, mx)
 		r := l.run(ctx)
 		r.ServiceRSSMB = rssMB(svc.cmd.Process.Pid)
 		results = append(results, r)
@@ -161,6 +172,11 @@ func printTable(w io.Writer, results []Result) {
 		fmt.Fprintf(w, "| %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %s | %.1f | %.1f | %d | %.0f |\n",
 			r.Concurrency, r.Requests, r.CreatesPerSec, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P99, r.LatencyMs.Max,
 			formatErrors(r.Errors), r.LagMs.P50, r.LagMs.P99, r.LagSamples, r.ServiceRSSMB)
+	}
+	for _, r := range results {
+		if r.Mix != "" && r.Mix != createsOnly {
+			printKinds(w, r)
+		}
 	}
 }
 

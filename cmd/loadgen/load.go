@@ -25,7 +25,10 @@ type loadConfig struct {
 	Concurrency int
 	Duration    time.Duration
 	Orgs        int // parent organizations the creates are spread over
-	// Rate, when above zero, paces the creates to this many a second across
+	// Mix is the kinds of request and how often each is sent; the zero
+	// mix sends creates only.
+	Mix mix
+	// Rate, when above zero, paces the requests to this many a second across
 	// all clients, and each latency counts from when its request was due,
 	// so a service falling behind shows as growing latencies rather than
 	// as fewer requests sent.
@@ -45,6 +48,24 @@ type Result struct {
 	LagSamples      int            `json:"lag_samples"`
 	LagMs           Percentiles    `json:"projection_lag_ms"`
 	ServiceRSSMB    float64        `json:"service_rss_mb,omitempty"`
+	// Mix, the throughput of successful requests of every kind, and the
+	// figures per kind and of all kinds together; Created, CreatesPerSec
+	// and LatencyMs above are the creates', Requests and Errors every
+	// kind's.
+	Mix              string       `json:"mix"`
+	ThroughputPerSec float64      `json:"throughput_per_sec"`
+	Kinds            []KindResult `json:"kinds"`
+	Total            KindResult   `json:"total"`
+}
+
+// KindResult is what one run measured of one kind of request.
+type KindResult struct {
+	Kind      string         `json:"kind"`
+	Requests  int64          `json:"requests"`
+	OK        int64          `json:"ok"`
+	OKPerSec  float64        `json:"ok_per_sec"`
+	LatencyMs Percentiles    `json:"latency_ms"`
+	Errors    map[string]int `json:"errors_by_status"`
 }
 
 // Percentiles of a set of durations, in milliseconds.
@@ -68,11 +89,13 @@ func percentiles(d []time.Duration) Percentiles {
 }
 
 type loader struct {
-	cfg    loadConfig
-	client *http.Client
-	tokens []string
-	seq    atomic.Int64
-	runID  string
+	cfg      loadConfig
+	client   *http.Client
+	tokens   []string
+	rings    []*orgRing // per token: the customers created with it
+	basePath string     // the URL's path, without a trailing slash
+	seq      atomic.Int64
+	runID    string
 }
 
 func newLoader(cfg loadConfig) (*loader, error) {
@@ -83,6 +106,12 @@ func newLoader(cfg loadConfig) (*loader, error) {
 		}, Timeout: 30 * time.Second},
 		runID: fmt.Sprintf("%06d", rand.IntN(1_000_000)),
 	}
+	if l.cfg.Mix.total == 0 {
+		l.cfg.Mix = mustParseMix(createsOnly)
+	}
+	if u, err := url.Parse(cfg.URL); err == nil {
+		l.basePath = strings.TrimRight(u.EscapedPath(), "/")
+	}
 	for i := range max(cfg.Orgs, 1) {
 		tok, err := auth.Mint(cfg.Secret, auth.MintClaims{
 			UserID: "loadgen", OrganizationID: fmt.Sprintf("loadgen-%s-reseller-%d", l.runID, i), OrgRole: "Reseller",
@@ -92,26 +121,27 @@ func newLoader(cfg loadConfig) (*loader, error) {
 			return nil, err
 		}
 		l.tokens = append(l.tokens, tok)
+		l.rings = append(l.rings, &orgRing{})
 	}
 	return l, nil
 }
 
 // body returns a unique valid customer: the VAT is unique per run. It is
 // built by appending, not by encoding a map, to leave the CPU to the service.
-func (l *loader) body() (name string, body []byte) {
+func (l *loader) body() (c sentCustomer, body []byte) {
 	n := l.seq.Add(1)
-	name = "Loadgen " + l.runID + " " + strconv.FormatInt(n, 10)
-	vat := fmt.Sprintf("IT%s%05d", l.runID, n%100_000)
+	c.name = "Loadgen " + l.runID + " " + strconv.FormatInt(n, 10)
+	c.vat = fmt.Sprintf("IT%s%05d", l.runID, n%100_000)
 	if n >= 100_000 {
-		vat = "LG" + l.runID + strconv.FormatInt(n, 10)
+		c.vat = "LG" + l.runID + strconv.FormatInt(n, 10)
 	}
 	body = make([]byte, 0, 192)
 	body = append(body, `{"name":"`...)
-	body = append(body, name...)
+	body = append(body, c.name...)
 	body = append(body, `","description":"created by loadgen","custom_data":{"vat":"`...)
-	body = append(body, vat...)
+	body = append(body, c.vat...)
 	body = append(body, `","email":"load@example.com","region":"Italy"}}`...)
-	return name, body
+	return c, body
 }
 
 // newPoster returns a load client's connection: its own raw keep-alive
@@ -131,8 +161,26 @@ func (l *loader) newPoster() poster {
 // netPoster posts through the loader's net/http client.
 type netPoster struct{ l *loader }
 
-func (p netPoster) post(ctx context.Context, tok string, body []byte) (int, error) {
-	return p.l.post(ctx, tok, body)
+func (p netPoster) send(ctx context.Context, method, target, tok string, body []byte) (reply, error) {
+	u, err := url.Parse(p.l.cfg.URL)
+	if err != nil {
+		return reply{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.Scheme+"://"+u.Host+target, bytes.NewReader(body))
+	if err != nil {
+		return reply{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := p.l.client.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return reply{status: res.StatusCode, location: res.Header.Get("Location")}, nil
 }
 
 func (netPoster) close() {}
@@ -163,7 +211,7 @@ func (l *loader) run(ctx context.Context) Result {
 	l.load(ctx, rec)
 	elapsed := time.Since(start)
 	m := rec.take()
-	return Result{
+	r := Result{
 		Concurrency:     l.cfg.Concurrency,
 		TargetRate:      l.cfg.Rate,
 		DurationSeconds: elapsed.Seconds(),
@@ -174,7 +222,11 @@ func (l *loader) run(ctx context.Context) Result {
 		Errors:          m.errors,
 		LagSamples:      len(m.lags),
 		LagMs:           percentiles(m.lags),
+		Mix:             l.cfg.Mix.String(),
 	}
+	r.Kinds, r.Total = m.byKind(l.cfg.Mix, elapsed)
+	r.ThroughputPerSec = r.Total.OKPerSec
+	return r
 }
 
 // load sends load until ctx ends, with a prober measuring the projection
@@ -198,16 +250,14 @@ func (l *loader) load(ctx context.Context, rec *recorder) {
 	}
 	for w := range l.cfg.Concurrency {
 		wg.Go(func() {
-			tok := l.tokens[w%len(l.tokens)]
-			client := l.newPoster()
-			defer client.close()
+			c := l.newClient(w)
+			defer c.conn.close()
 			for ctx.Err() == nil {
 				t0 := due()
 				if ctx.Err() != nil {
 					break
 				}
-				_, body := l.body()
-				status, err := client.post(ctx, tok, body)
+				k, rep, err := c.send(ctx, l.cfg.Mix.pick(c.rnd.IntN(l.cfg.Mix.total)))
 				if ctx.Err() != nil || (!end.IsZero() && !time.Now().Before(end)) {
 					// Cut off by the end of the run, not an answer: the
 					// connection's deadline can pass a moment before the
@@ -216,60 +266,15 @@ func (l *loader) load(ctx context.Context, rec *recorder) {
 				}
 				switch {
 				case err != nil:
-					rec.failed("transport")
-				case status == http.StatusCreated:
-					rec.created(time.Since(t0))
+					rec.failed(k, "transport")
+				case rep.status == k.okStatus():
+					rec.ok(k, time.Since(t0))
 				default:
-					rec.failed(strconv.Itoa(status))
+					rec.failed(k, strconv.Itoa(rep.status))
 				}
 			}
 		})
 	}
 	l.probeLag(ctx, rec)
 	wg.Wait()
-}
-
-// recorder collects what the clients see; take hands it over and starts
-// afresh, once at the end of a run or once an interval in a soak.
-type recorder struct {
-	mu sync.Mutex
-	m  measured
-}
-
-// measured is what a recorder holds.
-type measured struct {
-	requests, created int64
-	latencies, lags   []time.Duration
-	errors            map[string]int
-}
-
-func newRecorder() *recorder { return &recorder{m: measured{errors: map[string]int{}}} }
-
-func (r *recorder) created(latency time.Duration) {
-	r.mu.Lock()
-	r.m.requests++
-	r.m.created++
-	r.m.latencies = append(r.m.latencies, latency)
-	r.mu.Unlock()
-}
-
-func (r *recorder) failed(kind string) {
-	r.mu.Lock()
-	r.m.requests++
-	r.m.errors[kind]++
-	r.mu.Unlock()
-}
-
-func (r *recorder) lag(d time.Duration) {
-	r.mu.Lock()
-	r.m.lags = append(r.m.lags, d)
-	r.mu.Unlock()
-}
-
-func (r *recorder) take() measured {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	m := r.m
-	r.m = measured{errors: map[string]int{}, latencies: make([]time.Duration, 0, len(m.latencies))}
-	return m
 }

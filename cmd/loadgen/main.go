@@ -1,9 +1,12 @@
-// Command loadgen measures customersvc from outside: it creates unique,
-// valid customers at a fixed concurrency for a fixed time against a running
-// service and reports throughput, latency, errors and the projection lag.
+// Command loadgen measures customersvc from outside: at a fixed
+// concurrency for a fixed time it sends a mix of requests — creates of
+// unique, valid customers, gets by ID, lists and searches of what it
+// created, under many parent organizations — and reports throughput,
+// latency and errors per kind of request and the projection lag.
 //
-//	go run ./cmd/loadgen run -url http://localhost:8080 -data-dir ./data -c 64 -d 30s
-//	go run ./cmd/loadgen suite   # starts the service on a fresh DATA_DIR; 16, 64, 256
+//	go run ./cmd/loadgen run -url http://localhost:8080 -data-dir ./data -c 64 -d 30s   # creates only
+//	go run ./cmd/loadgen run -url http://localhost:8080 -data-dir ./data -mix create=1,get=2,list=1,search=1
+//	go run ./cmd/loadgen suite   # starts the service on a fresh DATA_DIR; 16, 64, 256; 1 create : 4 reads
 //	go run ./cmd/loadgen soak -d 30m   # hours-long pace: a line an interval, JSON and a plot
 //	go run ./cmd/loadgen plot -json bench-results/soak/soak.json
 package main

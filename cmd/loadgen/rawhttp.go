@@ -13,10 +13,17 @@ import (
 	"time"
 )
 
-// poster sends one create and returns the response's status.
+// poster is one load client's connection: it sends a request and returns
+// the response's status and Location header (a create's new customer).
 type poster interface {
-	post(ctx context.Context, tok string, body []byte) (int, error)
+	send(ctx context.Context, method, target, tok string, body []byte) (reply, error)
 	close()
+}
+
+// reply is what a load client keeps of a response; the body is discarded.
+type reply struct {
+	status   int
+	location string
 }
 
 // rawClient is one load client's keep-alive HTTP/1.1 connection to a plain
@@ -24,13 +31,13 @@ type poster interface {
 // caller's goroutine: net/http's client runs two goroutines per connection
 // and hands every request and response between three, which on a 2-core
 // machine shared with the service took CPU the service could have used.
-// It speaks only what a create needs: one request at a time, responses
+// It speaks only what the load needs: one request at a time, responses
 // framed by Content-Length or chunked, and a new connection after an error
 // or a "Connection: close".
 type rawClient struct {
 	addr    string // host:port
 	host    string // the Host header
-	path    string // the create path
+	path    string // the create path, for post
 	timeout time.Duration
 
 	conn net.Conn
@@ -46,12 +53,20 @@ func newRawClient(base *url.URL, path string, timeout time.Duration) *rawClient 
 	return &rawClient{addr: addr, host: base.Host, path: path, timeout: timeout}
 }
 
+// post sends a create to the client's path.
 func (c *rawClient) post(ctx context.Context, tok string, body []byte) (int, error) {
+	r, err := c.send(ctx, "POST", c.path, tok, body)
+	return r.status, err
+}
+
+// send sends one request to target (a path with its query, already
+// escaped); a body is sent as JSON.
+func (c *rawClient) send(ctx context.Context, method, target, tok string, body []byte) (reply, error) {
 	if c.conn == nil {
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, "tcp", c.addr)
 		if err != nil {
-			return 0, err
+			return reply{}, err
 		}
 		c.conn, c.r = conn, bufio.NewReaderSize(conn, 8<<10)
 	}
@@ -66,25 +81,34 @@ func (c *rawClient) post(ctx context.Context, tok string, body []byte) (int, err
 	conn := c.conn
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	c.req = append(c.req[:0], "POST "...)
-	c.req = append(c.req, c.path...)
-	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
-	c.req = append(c.req, c.host...)
-	c.req = append(c.req, "\r\nAuthorization: Bearer "...)
-	c.req = append(c.req, tok...)
-	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
-	c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
-	c.req = append(c.req, "\r\n\r\n"...)
-	c.req = append(c.req, body...)
+	c.req = appendRequest(c.req[:0], method, target, c.host, tok, body)
 	if _, err := c.conn.Write(c.req); err != nil {
 		c.close()
-		return 0, err
+		return reply{}, err
 	}
-	status, keep, err := readResponse(c.r)
+	var r reply
+	keep, err := readResponseInto(c.r, &r)
 	if err != nil || !keep {
 		c.close()
 	}
-	return status, err
+	return r, err
+}
+
+// appendRequest appends an HTTP/1.1 request to b.
+func appendRequest(b []byte, method, target, host, tok string, body []byte) []byte {
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, target...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, host...)
+	b = append(b, "\r\nAuthorization: Bearer "...)
+	b = append(b, tok...)
+	if body != nil {
+		b = append(b, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+		b = strconv.AppendInt(b, int64(len(body)), 10)
+	}
+	b = append(b, "\r\n\r\n"...)
+	return append(b, body...)
 }
 
 func (c *rawClient) close() {
@@ -100,15 +124,23 @@ var errMalformed = errors.New("malformed HTTP response")
 // discards its body. keep reports whether the connection may carry
 // another request.
 func readResponse(r *bufio.Reader) (status int, keep bool, err error) {
+	var rep reply
+	keep, err = readResponseInto(r, &rep)
+	return rep.status, keep, err
+}
+
+// readResponseInto is readResponse keeping the Location header too.
+func readResponseInto(r *bufio.Reader, rep *reply) (keep bool, err error) {
 	for {
-		status, keep, err = readOneResponse(r)
-		if err != nil || status/100 != 1 || status == 101 {
-			return status, keep, err
+		*rep = reply{}
+		rep.status, keep, err = readOneResponse(r, &rep.location)
+		if err != nil || rep.status/100 != 1 || rep.status == 101 {
+			return keep, err
 		}
 	}
 }
 
-func readOneResponse(r *bufio.Reader) (status int, keep bool, err error) {
+func readOneResponse(r *bufio.Reader, location *string) (status int, keep bool, err error) {
 	line, err := readLine(r)
 	if err != nil {
 		return 0, false, err
@@ -145,6 +177,8 @@ func readOneResponse(r *bufio.Reader) (status int, keep bool, err error) {
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			codings := tokens(value)
 			chunked = len(codings) > 0 && bytes.EqualFold(codings[len(codings)-1], []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Location")):
+			*location = string(value)
 		case bytes.EqualFold(name, []byte("Connection")):
 			for _, t := range tokens(value) {
 				if bytes.EqualFold(t, []byte("close")) {
