@@ -59,6 +59,7 @@ func runSuite(ctx context.Context, args []string) error {
 	d := fs.Duration("d", 30*time.Second, "duration of each run")
 	addr := fs.String("addr", "127.0.0.1:18080", "address the service listens on")
 	orgs := fs.Int("orgs", 16, "parent organizations to spread the load over")
+	bin := fs.String("service-bin", "", "a customersvc binary to start; empty builds ./cmd/customersvc")
 	mixSpec := fs.String("mix", defaultMix, "kinds of request and their weights: create, get, list, search; "+createsOnly+" for creates only")
 	out := fs.String("json", "bench-results/latest.json", "where to write the results as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -68,7 +69,7 @@ func runSuite(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := startService(ctx, *addr)
+	svc, err := startService(ctx, *addr, *bin)
 	if err != nil {
 		return err
 	}
@@ -107,18 +108,20 @@ type service struct {
 	work      string
 }
 
-func startService(ctx context.Context, addr string) (*service, error) {
+// startService starts bin, or when bin is empty the service built from
+// this checkout.
+func startService(ctx context.Context, addr, bin string) (*service, error) {
 	work, err := os.MkdirTemp("", "customersvc-bench-")
 	if err != nil {
 		return nil, err
 	}
 	svc := &service{work: work, dataDir: filepath.Join(work, "data"), secret: []byte("loadgen-suite-secret-0123456789abcdef")}
-	bin := filepath.Join(work, "customersvc")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/customersvc")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		os.RemoveAll(work)
-		return nil, fmt.Errorf("build the service: %w", err)
+	if bin == "" {
+		bin = filepath.Join(work, "customersvc")
+		if err := goBuild(ctx, bin, "./cmd/customersvc"); err != nil {
+			os.RemoveAll(work)
+			return nil, fmt.Errorf("build the service: %w", err)
+		}
 	}
 	admin, err := freeAddr()
 	if err != nil {
@@ -138,6 +141,12 @@ func startService(ctx context.Context, addr string) (*service, error) {
 		return nil, err
 	}
 	return svc, nil
+}
+
+func goBuild(ctx context.Context, out, pkg string) error {
+	build := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	return build.Run()
 }
 
 // stop stops the service gracefully and removes its files.

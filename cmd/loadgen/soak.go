@@ -120,7 +120,7 @@ func runSoak(ctx context.Context, args []string) error {
 		cfg.service = serviceProbe{pid: *pid, dataDir: *dataDir, adminBase: strings.TrimRight(*admin, "/")}
 		return soak(ctx, cfg, os.Stdout)
 	}
-	svc, err := startService(ctx, "127.0.0.1:18080")
+	svc, err := startService(ctx, "127.0.0.1:18080", "")
 	if err != nil {
 		return err
 	}
