@@ -205,14 +205,14 @@ func formatErrors(errs map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-func writeJSON(path string, results []Result) error {
+func writeJSON(path string, v any) error {
 	if path == "" {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(results, "", "  ")
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@
 //	go run ./cmd/loadgen run -url http://localhost:8080 -data-dir ./data -c 64 -d 30s   # creates only
 //	go run ./cmd/loadgen run -url http://localhost:8080 -data-dir ./data -mix create=1,get=2,list=1,search=1
 //	go run ./cmd/loadgen suite   # starts the service on a fresh DATA_DIR; 16, 64, 256; 1 create : 4 reads
+//	go run ./cmd/loadgen compare -d 30s -rounds 2   # customersvc against the CRUD peer, A B A B
 //	go run ./cmd/loadgen soak -d 30m   # hours-long pace: a line an interval, JSON and a plot
 //	go run ./cmd/loadgen plot -json bench-results/soak/soak.json
 package main
@@ -30,10 +31,12 @@ func main() {
 		err = runOnce(ctx, os.Args[2:])
 	case len(os.Args) > 1 && os.Args[1] == "soak":
 		err = runSoak(ctx, os.Args[2:])
+	case len(os.Args) > 1 && os.Args[1] == "compare":
+		err = runCompare(ctx, os.Args[2:])
 	case len(os.Args) > 1 && os.Args[1] == "plot":
 		err = runPlot(os.Args[2:])
 	default:
-		err = fmt.Errorf("usage: loadgen run|suite|soak|plot [flags]; -h for the flags")
+		err = fmt.Errorf("usage: loadgen run|suite|soak|compare|plot [flags]; -h for the flags")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
