@@ -82,9 +82,9 @@ func (d readModelDouble) Customer(context.Context, string) (query.Customer, erro
 	return query.Customer{}, query.ErrNotFound
 }
 
-func (d readModelDouble) Customers(context.Context, query.ListQuery) ([]query.Customer, int, error) {
+func (d readModelDouble) Customers(context.Context, query.ListQuery) (query.CustomerList, error) {
 	d.t.Error("the read model was read")
-	return nil, 0, nil
+	return query.CustomerList{}, nil
 }
 
 var (

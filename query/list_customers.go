@@ -3,6 +3,8 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,7 +15,7 @@ import (
 const (
 	DefaultPageSize = 20
 	MaxPageSize     = 100
-	MaxSearchLength = 255
+	MaxSearchLength = 200
 	MaxPage         = 1_000_000_000
 )
 
@@ -34,15 +36,22 @@ type ListCustomers struct {
 	Search        string // matches name, description and VAT, case-insensitively
 	SortBy        string
 	SortDirection string
+	// Cursor, when not empty, is a page's NextCursor: the list goes on
+	// after that page's last customer, whatever was added or removed
+	// since. It replaces Page, which must then be 1 (or left out).
+	Cursor string
 }
 
-// ListQuery is what the read model is asked for: the scope resolved and the
-// page turned into an offset.
+// ListQuery is what the read model is asked for: the scope resolved, and
+// the page turned into an offset or a position to start after.
 type ListQuery struct {
 	Scope  domain.Scope
 	Search string // lower case
 	SortBy string
 	Desc   bool
+	// After, when not nil, starts the page after this position in the
+	// sort order (keyset paging); Offset is then 0.
+	After  *Position
 	Offset int
 	Limit  int
 }
@@ -54,8 +63,12 @@ type Page struct {
 	PageSize   int
 	TotalCount int
 	TotalPages int
+	// TotalExact says whether TotalCount is exact; see CustomerList.
+	TotalExact bool
 	HasNext    bool
 	HasPrev    bool
+	// NextCursor continues the list after this page ("" on the last page).
+	NextCursor string
 }
 
 // InvalidParameterError is one bad parameter of a query.
@@ -124,53 +137,87 @@ func (q ListCustomers) Validate() error {
 	default:
 		bad("sort_direction", "oneof", q.SortDirection)
 	}
+	if q.Cursor != "" && q.Page > 1 {
+		bad("cursor", CodeCursorWithPage, q.Cursor)
+	}
 	if len(problems) > 0 {
 		return problems
 	}
 	return nil
 }
 
+// Codes of the problems with a cursor.
+const (
+	// CodeInvalidCursor: malformed, tampered with, or made for another
+	// list (scope, search, sort or direction).
+	CodeInvalidCursor = "invalid_cursor"
+	// CodeCursorWithPage: a cursor with a page other than 1.
+	CodeCursorWithPage = "not_with_page"
+)
+
 // ListCustomersHandler answers ListCustomers from the read model, which
 // lags the event store by the projection's delay.
 type ListCustomersHandler struct {
 	readModel ReadModel
+	cursors   cursors
 }
 
-// NewListCustomersHandler returns a handler reading readModel.
-func NewListCustomersHandler(readModel ReadModel) (*ListCustomersHandler, error) {
+// NewListCustomersHandler returns a handler reading readModel, which signs
+// its cursors with cursorKey (DeriveCursorKey, or RandomCursorKey; at
+// least CursorKeySize bytes).
+func NewListCustomersHandler(readModel ReadModel, cursorKey []byte) (*ListCustomersHandler, error) {
 	if readModel == nil {
 		return nil, errors.New("query: nil read model")
 	}
-	return &ListCustomersHandler{readModel: readModel}, nil
+	if len(cursorKey) < CursorKeySize {
+		return nil, fmt.Errorf("query: cursor key of %d bytes, want at least %d", len(cursorKey), CursorKeySize)
+	}
+	return &ListCustomersHandler{readModel: readModel, cursors: cursors{key: slices.Clone(cursorKey)}}, nil
 }
 
 // Handle returns the requested page; a viewer outside the hierarchy sees an
-// empty list.
+// empty list. A cursor that is not one of this handler's for the same
+// list is an InvalidQueryError.
 func (h *ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (Page, error) {
 	q = q.WithDefaults()
 	if err := q.Validate(); err != nil {
 		return Page{}, err
 	}
-	page := Page{Customers: []Customer{}, Page: q.Page, PageSize: q.PageSize}
 	scope, ok := q.Viewer.Scope()
-	if !ok {
-		return page, nil
-	}
-	customers, total, err := h.readModel.Customers(ctx, ListQuery{
+	lq := ListQuery{
 		Scope:  scope,
 		Search: strings.ToLower(strings.TrimSpace(q.Search)),
 		SortBy: q.SortBy,
 		Desc:   q.SortDirection == SortDesc,
 		Offset: (q.Page - 1) * q.PageSize,
 		Limit:  q.PageSize,
-	})
+	}
+	bound := cursor{SortBy: lq.SortBy, Desc: lq.Desc, List: listBinding(scope, lq.Search)}
+	number := q.Page
+	if q.Cursor != "" {
+		c, err := h.cursors.open(q.Cursor, bound)
+		if err != nil {
+			return Page{}, InvalidQueryError{{Parameter: "cursor", Code: CodeInvalidCursor, Value: q.Cursor}}
+		}
+		after := c.position()
+		lq.After, lq.Offset, number = &after, 0, c.Page
+	}
+	page := Page{Customers: []Customer{}, Page: number, PageSize: q.PageSize, TotalExact: true}
+	if !ok {
+		return page, nil
+	}
+	list, err := h.readModel.Customers(ctx, lq)
 	if err != nil {
 		return Page{}, err
 	}
-	page.Customers = customers
-	page.TotalCount = total
-	page.TotalPages = (total + q.PageSize - 1) / q.PageSize
-	page.HasNext = q.Page < page.TotalPages
-	page.HasPrev = q.Page > 1
+	page.Customers = list.Customers
+	page.TotalCount, page.TotalExact = list.Total, list.TotalExact
+	page.TotalPages = (list.Total + q.PageSize - 1) / q.PageSize
+	page.HasNext = list.Next != nil
+	page.HasPrev = number > 1
+	if list.Next != nil {
+		bound.Time, bound.NameKey, bound.ID, bound.Page = list.Next.Time, list.Next.NameKey, list.Next.ID, number+1
+		page.NextCursor = h.cursors.seal(bound)
+	}
 	return page, nil
 }

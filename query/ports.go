@@ -21,9 +21,44 @@ var ErrReadModelUnavailable = errors.New("read model unavailable")
 type ReadModel interface {
 	// Customer returns one customer or ErrNotFound.
 	Customer(ctx context.Context, id string) (Customer, error)
-	// Customers returns one page of the customers in scope and how many
-	// there are in all.
-	Customers(ctx context.Context, q ListQuery) ([]Customer, int, error)
+	// Customers returns one page of the customers in scope, how many
+	// there are in all, and where the next page starts.
+	Customers(ctx context.Context, q ListQuery) (CustomerList, error)
+}
+
+// CustomerList is what the read model answers a ListQuery with.
+type CustomerList struct {
+	Customers []Customer // never nil
+	// Total is how many customers the query matches: exact without a
+	// search, which counters kept with the rows answer, and with a search
+	// of up to ExactCountLimit matches; beyond that an estimate
+	// (EstimateTotal), and TotalExact is false.
+	Total      int
+	TotalExact bool
+	// Next is the last customer's position when more follow it, nil on
+	// the last page.
+	Next *Position
+}
+
+// Position is a customer's place in a sort order: its sort value and its
+// ID, which breaks ties. A page after it starts with the next customer in
+// that order (keyset paging).
+type Position struct {
+	Time    int64  // created_at or updated_at in Unix nanoseconds, for those sorts
+	NameKey string // the name's sort key (its lower case), for the name sort
+	ID      string
+}
+
+// PositionOf is c's position when sorted by sortBy; nameKey is its
+// stored name sort key.
+func PositionOf(c Customer, sortBy, nameKey string) Position {
+	switch sortBy {
+	case SortByName:
+		return Position{NameKey: nameKey, ID: c.ID}
+	case SortByUpdatedAt:
+		return Position{Time: c.UpdatedAt.UnixNano(), ID: c.ID}
+	}
+	return Position{Time: c.CreatedAt.UnixNano(), ID: c.ID}
 }
 
 // ReadModelWriter is the side of the read model projections write.

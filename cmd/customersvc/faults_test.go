@@ -128,10 +128,11 @@ func assertLogEqualsReadModel(t *testing.T, dataDir string, acknowledged []strin
 			t.Errorf("customer %s got a 201 but is not in the event store", id)
 		}
 	}
-	all, total, err := rm.Customers(ctx, query.ListQuery{Scope: domain.Scope{All: true}, SortBy: query.SortByCreatedAt, Limit: 1 << 30})
+	list, err := rm.Customers(ctx, query.ListQuery{Scope: domain.Scope{All: true}, SortBy: query.SortByCreatedAt, Limit: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
+	all, total := list.Customers, list.Total
 	if total != len(folded) {
 		t.Errorf("read model has %d customers, the event store %d", total, len(folded))
 	}

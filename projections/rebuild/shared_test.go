@@ -53,7 +53,8 @@ func TestSharedRebuildWhileProjecting(t *testing.T) {
 	}
 	waitAll()
 	// A projector bug broke a row: the rebuild is to mend it.
-	broken, _, err := replicas[0].Customers(t.Context(), query.ListQuery{Scope: domain.Scope{All: true}, Limit: 1})
+	list, err := replicas[0].Customers(t.Context(), query.ListQuery{Scope: domain.Scope{All: true}, Limit: 1})
+	broken := list.Customers
 	if err != nil || len(broken) != 1 {
 		t.Fatal(broken, err)
 	}
@@ -104,20 +105,22 @@ func TestSharedRebuildWhileProjecting(t *testing.T) {
 		}
 	}
 	mustIndexes(t, db)
+	mustCounts(t, db)
 }
 
 // sameCustomers fails unless both read models hold the same n customers.
 func sameCustomers(t *testing.T, want, got query.ReadModel, n int) {
 	t.Helper()
 	q := query.ListQuery{Scope: domain.Scope{All: true}, Limit: n + 1}
-	w, wn, err := want.Customers(t.Context(), q)
+	wl, err := want.Customers(t.Context(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, gn, err := got.Customers(t.Context(), q)
+	gl, err := got.Customers(t.Context(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
+	w, wn, g, gn := wl.Customers, wl.Total, gl.Customers, gl.Total
 	if wn != n || gn != n || len(w) != n || len(g) != n {
 		t.Fatalf("%d customers built from the log, %d in the read model; want %d", wn, gn, n)
 	}
@@ -132,14 +135,25 @@ func sameCustomers(t *testing.T, want, got query.ReadModel, n int) {
 // migrations named, and the copy's tables are gone.
 func mustIndexes(t *testing.T, db string) {
 	t.Helper()
-	names := queryStrings(t, db, `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('customers', 'checkpoints') ORDER BY 1`)
-	want := []string{"checkpoints_pkey", "customers_created", "customers_name", "customers_parent_created", "customers_parent_name",
+	names := queryStrings(t, db, `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('customers', 'checkpoints', 'customer_counts') ORDER BY 1`)
+	want := []string{"checkpoints_pkey", "customer_counts_pkey", "customers_created", "customers_name", "customers_parent_created", "customers_parent_name",
 		"customers_parent_updated", "customers_pkey", "customers_updated"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("indexes %v, want %v", names, want)
 	}
-	if tables := queryStrings(t, db, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`); !slices.Equal(tables, []string{"checkpoints", "customers", "read_model_migrations"}) {
+	if tables := queryStrings(t, db, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`); !slices.Equal(tables, []string{"checkpoints", "customer_counts", "customers", "read_model_migrations"}) {
 		t.Fatalf("tables %v", tables)
+	}
+}
+
+// mustCounts fails unless the counters agree with the rows.
+func mustCounts(t *testing.T, db string) {
+	t.Helper()
+	got := queryStrings(t, db, `SELECT scope || '=' || sum(customers) FROM customer_counts GROUP BY scope HAVING sum(customers) <> 0 ORDER BY 1`)
+	want := queryStrings(t, db, `SELECT s FROM (SELECT 'parent:' || parent_org_id || '=' || count(*) AS s FROM customers GROUP BY parent_org_id
+	UNION ALL SELECT 'all=' || count(*) FROM customers) AS c ORDER BY 1`)
+	if !slices.Equal(got, want) {
+		t.Fatalf("counters %v, rows %v", got, want)
 	}
 }
 

@@ -210,6 +210,6 @@ func (emptyReadModel) Customer(context.Context, string) (query.Customer, error) 
 	return query.Customer{}, query.ErrNotFound
 }
 
-func (emptyReadModel) Customers(context.Context, query.ListQuery) ([]query.Customer, int, error) {
-	return nil, 0, nil
+func (emptyReadModel) Customers(context.Context, query.ListQuery) (query.CustomerList, error) {
+	return query.CustomerList{}, nil
 }

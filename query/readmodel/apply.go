@@ -11,7 +11,8 @@ import (
 
 // ApplyEvents implements query.ReadModelWriter. The rows of the batch's
 // customers are read inside the write transaction, on the one writer
-// connection, so nothing changes them between the read and the write.
+// connection, so nothing changes them between the read and the write; the
+// counters move in the same transaction, by the rows it inserts.
 func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, projection string) (outcomes []query.Outcome, err error) {
 	if len(events) == 0 {
 		return nil, nil
@@ -35,6 +36,12 @@ func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, p
 		values := rowValues(c)
 		if _, err := upsert.ExecContext(ctx, values[:]...); err != nil {
 			return nil, fmt.Errorf("save customer %s: %w", c.ID, err)
+		}
+	}
+	count := tx.StmtContext(ctx, s.addCount)
+	for _, d := range CountDeltas(fold.Changed, stored) {
+		if _, err := count.ExecContext(ctx, d.Scope, d.By); err != nil {
+			return nil, fmt.Errorf("count customers: %w", err)
 		}
 	}
 	if fold.Moved {

@@ -82,6 +82,7 @@ func (l *Loader) Checkpoint(ctx context.Context, projection string) (uint64, err
 }
 
 // Finish makes the file ready to serve: it builds the secondary indexes,
+// counts the customers into the counters,
 // turns the file to write-ahead logging as Open wants it, and syncs the
 // file and its directory to disk. Open the file with Open after Close.
 func (l *Loader) Finish(ctx context.Context) error {
@@ -92,6 +93,15 @@ func (l *Loader) Finish(ctx context.Context) error {
 	}
 	if err := CreateIndexes(ctx, l.db); err != nil {
 		return fmt.Errorf("%s: %w", l.path, err)
+	}
+	// The bulk upserts do not tell an insert from an update, so the
+	// counters are counted here, once, on the parent index just built.
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: count customers: %w", l.path, err)
+	}
+	if err := recountIn(ctx, tx); err != nil {
+		return errors.Join(fmt.Errorf("%s: %w", l.path, err), tx.Rollback())
 	}
 	var mode string
 	if err := l.db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {

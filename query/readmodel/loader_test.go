@@ -84,8 +84,8 @@ func TestLoaderWritesStoreRows(t *testing.T) {
 	if err != nil || c.Name != "Three 3 ÄÖÜ İ K" || c.Version != 3 {
 		t.Fatalf("customer %+v, %v", c, err)
 	}
-	if _, total, err := reopened.Customers(ctx, query.ListQuery{Scope: domain.Scope{All: true}, Search: strings.ToLower(c.Name), Limit: 1}); err != nil || total != 1 {
-		t.Fatalf("search: %d, %v", total, err)
+	if list, err := reopened.Customers(ctx, query.ListQuery{Scope: domain.Scope{All: true}, Search: strings.ToLower(c.Name), Limit: 1}); err != nil || list.Total != 1 {
+		t.Fatalf("search: %d, %v", list.Total, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
 )
 
@@ -24,78 +25,169 @@ func (s *Store) Customer(ctx context.Context, id string) (query.Customer, error)
 	return c, err
 }
 
-// Customers implements query.ReadModel.
-func (s *Store) Customers(ctx context.Context, q query.ListQuery) ([]query.Customer, int, error) {
-	where, args := whereClause(q)
-	var total int
-	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers`+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count customers: %w", err)
-	}
-	customers := []query.Customer{}
-	if total == 0 || q.Offset >= total {
-		return customers, total, nil
-	}
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT `+customerColumns+` FROM customers`+where+orderBy(q)+` LIMIT ? OFFSET ?`,
-		append(args, q.Limit, q.Offset)...)
+// Customers implements query.ReadModel. The page is read on the indexes
+// of its sort (parent, sort key, id), after q.After or past q.Offset, one
+// row more than it holds to learn whether another follows.
+func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.CustomerList, error) {
+	list := query.CustomerList{Customers: []query.Customer{}}
+	var err error
+	list.Total, list.TotalExact, err = s.count(ctx, q)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list customers: %w", err)
+		return query.CustomerList{}, err
+	}
+	if list.TotalExact && q.After == nil && q.Offset >= list.Total {
+		return list, nil
+	}
+	f := filter(q, true)
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT `+customerColumns+`, name_key FROM customers`+f.where()+orderBy(q)+` LIMIT ? OFFSET ?`,
+		append(f.args, q.Limit+1, q.Offset)...)
+	if err != nil {
+		return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
 	}
 	defer rows.Close()
+	var key, lastKey string
 	for rows.Next() {
-		c, err := scanCustomer(rows)
+		c, err := scanCustomer(rows, &key)
 		if err != nil {
-			return nil, 0, err
+			return query.CustomerList{}, err
 		}
-		customers = append(customers, c)
+		if len(list.Customers) == q.Limit {
+			next := query.PositionOf(list.Customers[q.Limit-1], q.SortBy, lastKey)
+			list.Next = &next
+			break
+		}
+		list.Customers, lastKey = append(list.Customers, c), key
 	}
-	return customers, total, rows.Err()
+	return list, rows.Err()
 }
 
-func whereClause(q query.ListQuery) (string, []any) {
-	var conds []string
-	var args []any
+// count is how many customers q matches: the counters without a search,
+// with one an exact count up to query.ExactCountLimit and an estimate
+// beyond.
+func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error) {
+	if q.Search == "" {
+		n, err := s.scopeCount(ctx, q.Scope)
+		return n, true, err
+	}
+	f := filter(q, false)
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM customers`+f.where()+` LIMIT ?)`,
+		append(f.args, query.ExactCountLimit+1)...).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("count customers: %w", err)
+	}
+	if n <= query.ExactCountLimit {
+		return n, true, nil
+	}
+	scoped, err := s.scopeCount(ctx, q.Scope)
+	if err != nil {
+		return 0, false, err
+	}
+	var sampled, matched int
+	f = filter(query.ListQuery{Scope: q.Scope}, false)
+	err = s.read.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(instr(search_text, ?) > 0), 0)
+FROM (SELECT search_text FROM customers`+f.where()+` LIMIT ?)`,
+		append(append([]any{q.Search}, f.args...), query.EstimateSample)...).Scan(&sampled, &matched)
+	if err != nil {
+		return 0, false, fmt.Errorf("estimate customers: %w", err)
+	}
+	return query.EstimateTotal(scoped, sampled, matched), false, nil
+}
+
+// scopeCount is how many customers are in scope, from the counters; for
+// one customer, whether its row is there.
+func (s *Store) scopeCount(ctx context.Context, scope domain.Scope) (int, error) {
+	var n int
+	var err error
+	switch {
+	case scope.All:
+		err = s.read.QueryRowContext(ctx, `SELECT coalesce(max(customers), 0) FROM customer_counts WHERE scope = ?`, CountAll).Scan(&n)
+	case scope.ParentOrganizationID != "":
+		err = s.read.QueryRowContext(ctx, `SELECT coalesce(max(customers), 0) FROM customer_counts WHERE scope = ?`,
+			ParentCount(scope.ParentOrganizationID)).Scan(&n)
+	case scope.CustomerID != "":
+		err = s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers WHERE id = ?`, scope.CustomerID).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count customers: %w", err)
+	}
+	return n, nil
+}
+
+// conds is a WHERE clause being built.
+type conds struct {
+	list []string
+	args []any
+}
+
+func (c *conds) add(cond string, args ...any) {
+	c.list, c.args = append(c.list, cond), append(c.args, args...)
+}
+
+func (c conds) where() string {
+	if len(c.list) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c.list, " AND ")
+}
+
+// filter is q's scope and search, and with after its position.
+func filter(q query.ListQuery, after bool) conds {
+	var f conds
 	switch {
 	case q.Scope.All:
 	case q.Scope.ParentOrganizationID != "":
-		conds, args = append(conds, "parent_org_id = ?"), append(args, q.Scope.ParentOrganizationID)
+		f.add("parent_org_id = ?", q.Scope.ParentOrganizationID)
 	case q.Scope.CustomerID != "":
-		conds, args = append(conds, "id = ?"), append(args, q.Scope.CustomerID)
+		f.add("id = ?", q.Scope.CustomerID)
 	default:
-		conds = append(conds, "0")
+		f.add("0")
 	}
 	if q.Search != "" {
-		conds, args = append(conds, "instr(search_text, ?) > 0"), append(args, strings.ToLower(q.Search))
+		f.add("instr(search_text, ?) > 0", strings.ToLower(q.Search))
 	}
-	if len(conds) == 0 {
-		return "", nil
+	if after && q.After != nil {
+		col, value := sortColumn(q.SortBy), any(q.After.Time)
+		if q.SortBy == query.SortByName {
+			value = q.After.NameKey
+		}
+		op := " > "
+		if q.Desc {
+			op = " < "
+		}
+		f.add("("+col+", id)"+op+"(?, ?)", value, q.After.ID)
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return f
+}
+
+func sortColumn(sortBy string) string {
+	switch sortBy {
+	case query.SortByName:
+		return "name_key"
+	case query.SortByUpdatedAt:
+		return "updated_at"
+	}
+	return "created_at"
 }
 
 func orderBy(q query.ListQuery) string {
-	col := "created_at"
-	switch q.SortBy {
-	case query.SortByName:
-		col = "name_key"
-	case query.SortByUpdatedAt:
-		col = "updated_at"
-	}
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
 	}
-	return " ORDER BY " + col + dir + ", id" + dir
+	return " ORDER BY " + sortColumn(q.SortBy) + dir + ", id" + dir
 }
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanCustomer(row scanner) (query.Customer, error) {
+// scanCustomer reads customerColumns, then extra.
+func scanCustomer(row scanner, extra ...any) (query.Customer, error) {
 	var c query.Customer
 	var customData string
 	var created, updated int64
-	err := row.Scan(&c.ID, &c.ParentOrganizationID, &c.Name, &c.Description, &customData,
-		&c.VAT, &c.NormalizedVAT, &c.Branding.LogoURL, &c.Branding.DarkLogoURL, &created, &updated, &c.Version)
+	err := row.Scan(append([]any{&c.ID, &c.ParentOrganizationID, &c.Name, &c.Description, &customData,
+		&c.VAT, &c.NormalizedVAT, &c.Branding.LogoURL, &c.Branding.DarkLogoURL, &created, &updated, &c.Version}, extra...)...)
 	if err != nil {
 		return query.Customer{}, err
 	}

@@ -27,8 +27,8 @@ type Store struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
-	// upsert and selectRow are prepared once on the writer.
-	upsert, selectRow *sql.Stmt
+	// upsert, selectRow and addCount are prepared once on the writer.
+	upsert, selectRow, addCount *sql.Stmt
 	// wal is the write-ahead log, which the writer keeps within its limit
 	// after each commit; checkpointer copies it into the database in the
 	// background, so that commits seldom pay for that.
@@ -79,6 +79,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
+	if err := countOnce(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
 	upsert, err := write.PrepareContext(ctx, upsertCustomer)
 	if err != nil {
 		write.Close()
@@ -88,18 +92,22 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("prepare select: %w", err), upsert.Close(), write.Close())
 	}
+	addCount, err := write.PrepareContext(ctx, addCount)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("prepare count: %w", err), selectRow.Close(), upsert.Close(), write.Close())
+	}
 	read, err := sql.Open("sqlite3", dsn("ro", busyTimeout))
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open read model: %w", err), selectRow.Close(), upsert.Close(), write.Close())
+		return nil, errors.Join(fmt.Errorf("open read model: %w", err), addCount.Close(), selectRow.Close(), upsert.Close(), write.Close())
 	}
 	read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
 	cp, err := sqlitewal.StartCheckpointer(dsn("rw", checkpointerWait), checkpointEvery)
 	if err != nil {
-		return nil, errors.Join(err, read.Close(), selectRow.Close(), upsert.Close(), write.Close())
+		return nil, errors.Join(err, read.Close(), addCount.Close(), selectRow.Close(), upsert.Close(), write.Close())
 	}
 	return &Store{
-		path: path, write: write, read: read, upsert: upsert, selectRow: selectRow,
+		path: path, write: write, read: read, upsert: upsert, selectRow: selectRow, addCount: addCount,
 		wal: sqlitewal.NewLog(path, o.walLimit, busyTimeout), checkpointer: cp,
 	}, nil
 }
@@ -121,5 +129,5 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.checkpointer.Stop(), s.read.Close(), s.selectRow.Close(), s.upsert.Close(), s.write.Close())
+	return errors.Join(s.checkpointer.Stop(), s.read.Close(), s.addCount.Close(), s.selectRow.Close(), s.upsert.Close(), s.write.Close())
 }

@@ -12,7 +12,8 @@ type Execer interface {
 }
 
 // tablesDDL is what every read-model file holds from its first write: the
-// customers table with its primary key, and the projections' checkpoints.
+// customers table with its primary key, and the projections' checkpoints
+// (and countsDDL, the counters).
 const tablesDDL = `
 CREATE TABLE IF NOT EXISTS customers (
 	id             TEXT PRIMARY KEY,
@@ -59,7 +60,7 @@ func CreateSchema(ctx context.Context, db Execer) error {
 // CreateTables creates what is missing of the tables, without the
 // secondary indexes; upserts and checkpoints work on the tables alone.
 func CreateTables(ctx context.Context, db Execer) error {
-	if _, err := db.ExecContext(ctx, tablesDDL); err != nil {
+	if _, err := db.ExecContext(ctx, tablesDDL+countsDDL); err != nil {
 		return fmt.Errorf("create read model tables: %w", err)
 	}
 	return nil

@@ -125,10 +125,10 @@ func (s *Swappable) Customer(ctx context.Context, id string) (query.Customer, er
 }
 
 // Customers implements query.ReadModel.
-func (s *Swappable) Customers(ctx context.Context, q query.ListQuery) ([]query.Customer, int, error) {
+func (s *Swappable) Customers(ctx context.Context, q query.ListQuery) (query.CustomerList, error) {
 	g, err := s.acquire()
 	if err != nil {
-		return nil, 0, err
+		return query.CustomerList{}, err
 	}
 	defer g.mu.RUnlock()
 	return g.store.Customers(ctx, q)

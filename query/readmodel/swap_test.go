@@ -71,7 +71,8 @@ func readUntil(t *testing.T, live *readmodel.Swappable, stop <-chan struct{}, sw
 			t.Errorf("Customer: %v", err)
 			return
 		}
-		page, total, err := live.Customers(context.Background(), query.ListQuery{Scope: domain.Scope{All: true}, Search: "äöü", Limit: 5})
+		list, err := live.Customers(context.Background(), query.ListQuery{Scope: domain.Scope{All: true}, Search: "äöü", Limit: 5})
+		page, total := list.Customers, list.Total
 		if err != nil || total != 50 || len(page) != 5 {
 			t.Errorf("Customers: %d of %d, %v", len(page), total, err)
 			return

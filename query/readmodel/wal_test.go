@@ -37,7 +37,7 @@ func TestWALStaysBoundedUnderReaders(t *testing.T) {
 					return
 				default:
 				}
-				if _, _, err := s.Customers(t.Context(), query.ListQuery{Scope: domain.Scope{All: true}, SortBy: "name", Limit: 20}); err != nil {
+				if _, err := s.Customers(t.Context(), query.ListQuery{Scope: domain.Scope{All: true}, SortBy: "name", Limit: 20}); err != nil {
 					t.Error(err)
 					return
 				}

@@ -35,6 +35,7 @@ func toGetQuery(c *gin.Context) (query.GetCustomer, error) {
 func toListQuery(c *gin.Context) (query.ListCustomers, error) {
 	q := query.ListCustomers{Viewer: principalOf(c)}.WithDefaults()
 	q.Search = c.Query("search")
+	q.Cursor = c.Query("cursor")
 	if v := c.Query("sort_by"); v != "" {
 		q.SortBy = v
 	}

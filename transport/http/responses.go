@@ -28,12 +28,14 @@ type pageResponse struct {
 }
 
 type paginationResponse struct {
-	Page       int  `json:"page"`
-	PageSize   int  `json:"page_size"`
-	TotalCount int  `json:"total_count"`
-	TotalPages int  `json:"total_pages"`
-	HasNext    bool `json:"has_next"`
-	HasPrev    bool `json:"has_prev"`
+	Page            int     `json:"page"`
+	PageSize        int     `json:"page_size"`
+	TotalCount      int     `json:"total_count"`
+	TotalCountExact bool    `json:"total_count_exact"`
+	TotalPages      int     `json:"total_pages"`
+	HasNext         bool    `json:"has_next"`
+	HasPrev         bool    `json:"has_prev"`
+	NextCursor      *string `json:"next_cursor"` // null on the last page
 }
 
 func toResponse(c query.Customer) customerResponse {
@@ -57,11 +59,15 @@ func toPageResponse(p query.Page) pageResponse {
 	for i, c := range p.Customers {
 		customers[i] = toResponse(c)
 	}
+	var next *string
+	if p.NextCursor != "" {
+		next = &p.NextCursor
+	}
 	return pageResponse{
 		Customers: customers,
 		Pagination: paginationResponse{
-			Page: p.Page, PageSize: p.PageSize, TotalCount: p.TotalCount,
-			TotalPages: p.TotalPages, HasNext: p.HasNext, HasPrev: p.HasPrev,
+			Page: p.Page, PageSize: p.PageSize, TotalCount: p.TotalCount, TotalCountExact: p.TotalExact,
+			TotalPages: p.TotalPages, HasNext: p.HasNext, HasPrev: p.HasPrev, NextCursor: next,
 		},
 	}
 }

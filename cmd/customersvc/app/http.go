@@ -78,7 +78,11 @@ func (s *Service) newHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := query.NewListCustomersHandler(serving)
+	cursorKey, err := s.cursorKey(secret)
+	if err != nil {
+		return nil, err
+	}
+	list, err := query.NewListCustomersHandler(serving, cursorKey)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +107,18 @@ func (s *Service) secret() ([]byte, error) {
 		return nil, nil
 	}
 	return auth.LoadOrCreateSecret(s.cfg.DataDir)
+}
+
+// cursorKey signs the list cursors: derived from the token secret, so
+// that cursors survive a restart and every replica with the same secret
+// takes them; with only an OIDC key set there is no secret to share, and
+// a random key makes cursors good on this process only (README).
+func (s *Service) cursorKey(secret []byte) ([]byte, error) {
+	if len(secret) == 0 {
+		s.logger.Info("list cursors are signed with a random key: no HS256 secret to derive one from, so a cursor is good on this instance until it restarts")
+		return query.RandomCursorKey(), nil
+	}
+	return query.DeriveCursorKey(secret)
 }
 
 // readModelReady: the read model answers and has caught up since start.

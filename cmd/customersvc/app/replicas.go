@@ -137,12 +137,12 @@ func (m servingReadModel) Customer(ctx context.Context, id string) (query.Custom
 	return c, m.unavailable(ctx, err)
 }
 
-func (m servingReadModel) Customers(ctx context.Context, q query.ListQuery) ([]query.Customer, int, error) {
+func (m servingReadModel) Customers(ctx context.Context, q query.ListQuery) (query.CustomerList, error) {
 	if err := m.ready(ctx); err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", query.ErrReadModelUnavailable, err)
+		return query.CustomerList{}, fmt.Errorf("%w: %w", query.ErrReadModelUnavailable, err)
 	}
-	list, total, err := m.model.Customers(ctx, q)
-	return list, total, m.unavailable(ctx, err)
+	list, err := m.model.Customers(ctx, q)
+	return list, m.unavailable(ctx, err)
 }
 
 // unavailable marks a failed read as ErrReadModelUnavailable when the read

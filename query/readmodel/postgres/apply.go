@@ -25,7 +25,8 @@ var errRaced = errors.New("another writer created a customer of the batch")
 // the commit; a customer not stored yet is inserted with ON CONFLICT DO
 // NOTHING, and if another writer inserted it first the batch is rolled
 // back and run again, finding the row now. So no event is lost or applied
-// twice. A deadlock or serialization failure PostgreSQL reports is run
+// twice. The counters move in the same transaction, by the rows it
+// inserts. A deadlock or serialization failure PostgreSQL reports is run
 // again too.
 func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, projection string) ([]query.Outcome, error) {
 	if len(events) == 0 {
@@ -66,6 +67,9 @@ func (s *Store) applyOnce(ctx context.Context, events []query.CustomerEvent, pro
 	}
 	fold := query.FoldBatch(events, stored)
 	if err := writeRows(ctx, tx, fold.Changed, stored); err != nil {
+		return nil, err
+	}
+	if err := addCountsTo(ctx, tx, "customer_counts", slotOf(events), readmodel.CountDeltas(fold.Changed, stored)); err != nil {
 		return nil, err
 	}
 	if fold.Moved {

@@ -21,6 +21,7 @@ import (
 const (
 	nextCustomers   = "customers_next"
 	nextCheckpoints = "checkpoints_next"
+	nextCounts      = "customer_counts_next"
 )
 
 // rebuildLock is the advisory lock a Loader holds, so that one rebuild at
@@ -62,17 +63,31 @@ func (s *Store) OpenCopy(ctx context.Context) (readmodel.Copy, error) {
 	return l, nil
 }
 
+// countNextOnce fills the copy's counters from its rows when it has rows
+// and no overall counter.
+const countNextOnce = `
+INSERT INTO ` + nextCounts + ` (scope, slot, customers)
+	SELECT 'parent:' || parent_org_id, 0, count(*) FROM ` + nextCustomers + ` GROUP BY parent_org_id
+	UNION ALL
+	SELECT 'all', 0, count(*) FROM ` + nextCustomers + ` HAVING count(*) > 0
+ON CONFLICT DO NOTHING`
+
 // create makes the copy's tables, dropping those of a load on another
 // schema than the live one.
 func (l *Loader) create(ctx context.Context) error {
 	same, err := sameColumns(ctx, l.pool, nextCustomers, "customers")
 	if err == nil && !same {
-		_, err = l.pool.Exec(ctx, `DROP TABLE IF EXISTS `+nextCustomers+`, `+nextCheckpoints)
+		_, err = l.pool.Exec(ctx, `DROP TABLE IF EXISTS `+nextCustomers+`, `+nextCheckpoints+`, `+nextCounts)
 	}
 	if err == nil {
 		_, err = l.pool.Exec(ctx, `
 CREATE TABLE IF NOT EXISTS `+nextCustomers+` (LIKE customers INCLUDING ALL);
-CREATE TABLE IF NOT EXISTS `+nextCheckpoints+` (LIKE checkpoints INCLUDING ALL)`)
+CREATE TABLE IF NOT EXISTS `+nextCheckpoints+` (LIKE checkpoints INCLUDING ALL);
+CREATE TABLE IF NOT EXISTS `+nextCounts+` (LIKE customer_counts INCLUDING ALL)`)
+	}
+	if err == nil {
+		// A copy an earlier version left has rows but no counters yet.
+		_, err = l.pool.Exec(ctx, countNextOnce)
 	}
 	if err != nil {
 		return fmt.Errorf("read model: create copy: %w", err)
@@ -162,7 +177,14 @@ func (l *Loader) commit(ctx context.Context, projection string, rows map[string]
 			cols.add(rows[id])
 		}
 		if cols.n > 0 {
+			stored, err := storedInCopy(ctx, tx, cols.id)
+			if err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, upsertNext, cols.args()...); err != nil {
+				return err
+			}
+			if err := addCountsTo(ctx, tx, nextCounts, 0, readmodel.CountDeltas(newer(rows, stored), stored)); err != nil {
 				return err
 			}
 		}
@@ -176,6 +198,36 @@ func (l *Loader) commit(ctx context.Context, projection string, rows map[string]
 		opts.Committed(at, customers)
 	}
 	return nil
+}
+
+// storedInCopy reads the parent and version of the rows of ids the copy
+// holds already; the Loader's lock keeps other writers off the copy.
+func storedInCopy(ctx context.Context, tx pgx.Tx, ids []string) (map[string]query.Customer, error) {
+	rows, err := tx.Query(ctx, `SELECT id, parent_org_id, version FROM `+nextCustomers+` WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[string]query.Customer{}
+	for rows.Next() {
+		var c query.Customer
+		if err := rows.Scan(&c.ID, &c.ParentOrganizationID, &c.Version); err != nil {
+			return nil, err
+		}
+		stored[c.ID] = c
+	}
+	return stored, rows.Err()
+}
+
+// newer are the rows that upsertNext writes: those not stored, and those
+// of a newer version than stored.
+func newer(rows, stored map[string]query.Customer) []query.Customer {
+	var out []query.Customer
+	for id, c := range rows {
+		if old, ok := stored[id]; !ok || c.Version > old.Version {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Finish updates the copy's statistics for the planner; its indexes were

@@ -29,87 +29,156 @@ func (s *Store) Customer(ctx context.Context, id string) (query.Customer, error)
 }
 
 // Customers implements query.ReadModel, as the SQLite read model does:
-// the same filter, order and paging.
-func (s *Store) Customers(ctx context.Context, q query.ListQuery) ([]query.Customer, int, error) {
-	where, args := whereClause(q)
-	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM customers`+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count customers: %w", err)
-	}
-	customers := []query.Customer{}
-	if total == 0 || q.Offset >= total {
-		return customers, total, nil
-	}
-	n := len(args)
-	rows, err := s.pool.Query(ctx,
-		`SELECT `+customerColumns+` FROM customers`+where+orderBy(q)+
-			` LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
-		append(args, q.Limit, q.Offset)...)
+// the same filter, order, paging and counts.
+func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.CustomerList, error) {
+	list := query.CustomerList{Customers: []query.Customer{}}
+	var err error
+	list.Total, list.TotalExact, err = s.count(ctx, q)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list customers: %w", err)
+		return query.CustomerList{}, err
+	}
+	if list.TotalExact && q.After == nil && q.Offset >= list.Total {
+		return list, nil
+	}
+	f := filter(q, true)
+	// The statement first, then its arguments: f.param adds to them.
+	stmt := `SELECT ` + customerColumns + `, name_key FROM customers` + f.where() + orderBy(q) +
+		` LIMIT ` + f.param(q.Limit+1) + ` OFFSET ` + f.param(q.Offset)
+	rows, err := s.pool.Query(ctx, stmt, f.args...)
+	if err != nil {
+		return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
 	}
 	defer rows.Close()
+	var key, lastKey string
 	for rows.Next() {
-		c, err := scanCustomer(rows)
+		c, err := scanCustomer(rows, &key)
 		if err != nil {
-			return nil, 0, fmt.Errorf("list customers: %w", err)
+			return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
 		}
-		customers = append(customers, c)
+		if len(list.Customers) == q.Limit {
+			next := query.PositionOf(list.Customers[q.Limit-1], q.SortBy, lastKey)
+			list.Next = &next
+			break
+		}
+		list.Customers, lastKey = append(list.Customers, c), key
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list customers: %w", err)
+		return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
 	}
-	return customers, total, nil
+	return list, nil
 }
 
-func whereClause(q query.ListQuery) (string, []any) {
-	var conds []string
-	var args []any
-	param := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+// count is how many customers q matches: the counters without a search,
+// with one an exact count up to query.ExactCountLimit and an estimate
+// beyond.
+func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error) {
+	if q.Search == "" {
+		n, err := s.scopeCount(ctx, q.Scope)
+		return n, true, err
 	}
+	f := filter(q, false)
+	var n int
+	stmt := `SELECT count(*) FROM (SELECT 1 FROM customers` + f.where() +
+		` LIMIT ` + f.param(query.ExactCountLimit+1) + `) AS m`
+	err := s.pool.QueryRow(ctx, stmt, f.args...).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("count customers: %w", err)
+	}
+	if n <= query.ExactCountLimit {
+		return n, true, nil
+	}
+	scoped, err := s.scopeCount(ctx, q.Scope)
+	if err != nil {
+		return 0, false, err
+	}
+	var sampled, matched int
+	f = filter(query.ListQuery{Scope: q.Scope}, false)
+	search := f.param([]byte(q.Search))
+	stmt = `SELECT count(*), count(*) FILTER (WHERE position(` + search + `::bytea in search_text) > 0)
+FROM (SELECT search_text FROM customers` + f.where() + ` LIMIT ` + f.param(query.EstimateSample) + `) AS sample`
+	err = s.pool.QueryRow(ctx, stmt, f.args...).Scan(&sampled, &matched)
+	if err != nil {
+		return 0, false, fmt.Errorf("estimate customers: %w", err)
+	}
+	return query.EstimateTotal(scoped, sampled, matched), false, nil
+}
+
+// conds is a WHERE clause being built, with its numbered parameters.
+type conds struct {
+	list []string
+	args []any
+}
+
+// param binds v and returns its placeholder.
+func (c *conds) param(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+func (c conds) where() string {
+	if len(c.list) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c.list, " AND ")
+}
+
+// filter is q's scope and search, and with after its position.
+func filter(q query.ListQuery, after bool) conds {
+	var f conds
 	switch {
 	case q.Scope.All:
 	case q.Scope.ParentOrganizationID != "":
-		conds = append(conds, "parent_org_id = "+param(q.Scope.ParentOrganizationID))
+		f.list = append(f.list, "parent_org_id = "+f.param(q.Scope.ParentOrganizationID))
 	case q.Scope.CustomerID != "":
-		conds = append(conds, "id = "+param(q.Scope.CustomerID))
+		f.list = append(f.list, "id = "+f.param(q.Scope.CustomerID))
 	default:
-		conds = append(conds, "false")
+		f.list = append(f.list, "false")
 	}
 	if q.Search != "" {
 		// The search text is bytes (see the schema): a substring match on
 		// them is SQLite's instr on its text.
-		conds = append(conds, "position("+param([]byte(strings.ToLower(q.Search)))+"::bytea in search_text) > 0")
+		f.list = append(f.list, "position("+f.param([]byte(strings.ToLower(q.Search)))+"::bytea in search_text) > 0")
 	}
-	if len(conds) == 0 {
-		return "", nil
+	if after && q.After != nil {
+		value := any(q.After.Time)
+		if q.SortBy == query.SortByName {
+			value = q.After.NameKey
+		}
+		op := " > "
+		if q.Desc {
+			op = " < "
+		}
+		f.list = append(f.list, "("+sortColumn(q.SortBy)+", id)"+op+"("+f.param(value)+", "+f.param(q.After.ID)+")")
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return f
+}
+
+func sortColumn(sortBy string) string {
+	switch sortBy {
+	case query.SortByName:
+		return "name_key"
+	case query.SortByUpdatedAt:
+		return "updated_at"
+	}
+	return "created_at"
 }
 
 func orderBy(q query.ListQuery) string {
-	col := "created_at"
-	switch q.SortBy {
-	case query.SortByName:
-		col = "name_key"
-	case query.SortByUpdatedAt:
-		col = "updated_at"
-	}
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
 	}
-	return " ORDER BY " + col + dir + ", id" + dir
+	return " ORDER BY " + sortColumn(q.SortBy) + dir + ", id" + dir
 }
 
-func scanCustomer(row pgx.Row) (query.Customer, error) {
+// scanCustomer reads customerColumns, then extra.
+func scanCustomer(row pgx.Row, extra ...any) (query.Customer, error) {
 	var c query.Customer
 	var description []byte
 	var created, updated int64
-	err := row.Scan(&c.ID, &c.ParentOrganizationID, &c.Name, &description, &c.CustomData,
-		&c.VAT, &c.NormalizedVAT, &c.Branding.LogoURL, &c.Branding.DarkLogoURL, &created, &updated, &c.Version)
+	err := row.Scan(append([]any{&c.ID, &c.ParentOrganizationID, &c.Name, &description, &c.CustomData,
+		&c.VAT, &c.NormalizedVAT, &c.Branding.LogoURL, &c.Branding.DarkLogoURL, &created, &updated, &c.Version}, extra...)...)
 	if err != nil {
 		return query.Customer{}, err
 	}

@@ -20,7 +20,9 @@ import (
 //     live tables hold.
 //  3. It checks that no checkpoint of the copy is behind the live one.
 //  4. It renames the copy's tables, with their indexes, into the live
-//     ones' place and drops the old ones. Reads wait only for the renames.
+//     ones' place and drops the old ones: the rows, the checkpoints and
+//     the counters, which the copy kept with its rows. Reads wait only for
+//     the renames.
 //
 // When the transaction commits, the waiting writers go on into the new
 // tables (PostgreSQL looks a table's name up again after waiting for its
@@ -29,7 +31,7 @@ import (
 // but the copy's progress.
 func (s *Store) SwitchToCopy(ctx context.Context, catchUp func(ctx context.Context) error) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE customers, checkpoints IN EXCLUSIVE MODE`); err != nil {
+		if _, err := tx.Exec(ctx, `LOCK TABLE customers, checkpoints, customer_counts IN EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("lock the live tables: %w", err)
 		}
 		if err := catchUp(ctx); err != nil {
@@ -64,11 +66,13 @@ WHERE coalesce(n.position, 0) < l.position LIMIT 1`).Scan(&projection, &live, &c
 	return fmt.Errorf("the copy's %s is at position %d, behind the live read model at %d", projection, copied, live)
 }
 
-// swapTables puts the copy's tables in the live ones' place, and gives
+// swapTables puts the copy's tables (rows, checkpoints, counters) in the live ones' place, and gives
 // their indexes the live indexes' names, which migrations may refer to.
 func swapTables(ctx context.Context, tx pgx.Tx) error {
 	var stmts []string
-	for _, t := range []struct{ live, next string }{{"customers", nextCustomers}, {"checkpoints", nextCheckpoints}} {
+	for _, t := range []struct{ live, next string }{
+		{"customers", nextCustomers}, {"checkpoints", nextCheckpoints}, {"customer_counts", nextCounts},
+	} {
 		names, err := indexNames(ctx, tx, t.next, t.live)
 		if err != nil {
 			return err

@@ -99,11 +99,21 @@ func compareBy(a, b query.Customer, by string) int {
 // customers included.
 func list(t *testing.T, s Store, all []query.Customer, q query.ListQuery) int {
 	t.Helper()
-	page, total, err := s.Customers(t.Context(), q)
+	got, err := s.Customers(t.Context(), q)
 	if err != nil {
 		t.Fatalf("%+v: %v", q, err)
 	}
+	page, total := got.Customers, got.Total
 	wantIDs, wantTotal := want(all, q)
+	if !got.TotalExact {
+		t.Fatalf("%+v: total %d not exact", q, total)
+	}
+	if more := q.Offset+q.Limit < wantTotal; more != (got.Next != nil) {
+		t.Fatalf("%+v: next %+v, want one: %t", q, got.Next, more)
+	}
+	if got.Next != nil && *got.Next != positionOf(page[len(page)-1], q.SortBy) {
+		t.Fatalf("%+v: next %+v, not the last customer's position", q, *got.Next)
+	}
 	ids := make([]string, len(page))
 	for i, c := range page {
 		ids[i] = c.ID
@@ -154,4 +164,10 @@ func testSearch(t *testing.T, s Store, all []query.Customer) {
 	if n := list(t, s, all, query.ListQuery{Scope: domain.Scope{All: true}, Search: "widgets", Limit: 10}); n != 1 {
 		t.Fatalf("search by description found %d, want 1", n)
 	}
+}
+
+// positionOf is c's position in the order of sortBy, its name key as the
+// rules make it.
+func positionOf(c query.Customer, sortBy string) query.Position {
+	return query.PositionOf(c, sortBy, strings.ToLower(c.Name))
 }

@@ -24,6 +24,8 @@ type Store interface {
 func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("ApplyEvents", func(t *testing.T) { runApply(t, open) })
 	t.Run("Read", func(t *testing.T) { runRead(t, open) })
+	t.Run("Counts", func(t *testing.T) { runCounts(t, open) })
+	t.Run("Keyset", func(t *testing.T) { runKeyset(t, open) })
 }
 
 // projection is the checkpoint key the suite writes under.
