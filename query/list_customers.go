@@ -197,7 +197,9 @@ func (h *ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (Pag
 	if q.Cursor != "" {
 		c, err := h.cursors.open(q.Cursor, bound)
 		if err != nil {
-			return Page{}, InvalidQueryError{{Parameter: "cursor", Code: CodeInvalidCursor, Value: q.Cursor}}
+			// Echoed as sent, but never more than a cursor can be.
+			value := q.Cursor[:min(len(q.Cursor), maxCursorLength)]
+			return Page{}, InvalidQueryError{{Parameter: "cursor", Code: CodeInvalidCursor, Value: value}}
 		}
 		after := c.position()
 		lq.After, lq.Offset, number = &after, 0, c.Page
