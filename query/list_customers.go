@@ -184,25 +184,9 @@ func (h *ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (Pag
 		return Page{}, err
 	}
 	scope, ok := q.Viewer.Scope()
-	lq := ListQuery{
-		Scope:  scope,
-		Search: strings.ToLower(strings.TrimSpace(q.Search)),
-		SortBy: q.SortBy,
-		Desc:   q.SortDirection == SortDesc,
-		Offset: (q.Page - 1) * q.PageSize,
-		Limit:  q.PageSize,
-	}
-	bound := cursor{SortBy: lq.SortBy, Desc: lq.Desc, List: listBinding(scope, lq.Search)}
-	number := q.Page
-	if q.Cursor != "" {
-		c, err := h.cursors.open(q.Cursor, bound)
-		if err != nil {
-			// Echoed as sent, but never more than a cursor can be.
-			value := q.Cursor[:min(len(q.Cursor), maxCursorLength)]
-			return Page{}, InvalidQueryError{{Parameter: "cursor", Code: CodeInvalidCursor, Value: value}}
-		}
-		after := c.position()
-		lq.After, lq.Offset, number = &after, 0, c.Page
+	lq, bound, number, err := h.toListQuery(q, scope)
+	if err != nil {
+		return Page{}, err
 	}
 	page := Page{Customers: []Customer{}, Page: number, PageSize: q.PageSize, TotalExact: true}
 	if !ok {
@@ -222,4 +206,31 @@ func (h *ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (Pag
 		page.NextCursor = h.cursors.seal(bound)
 	}
 	return page, nil
+}
+
+// toListQuery resolves q for the read model: the search as stored, the
+// page as an offset or, with a cursor, as the position it carries. It
+// returns too what binds a cursor to this list, and the page's number.
+func (h *ListCustomersHandler) toListQuery(q ListCustomers, scope domain.Scope) (ListQuery, cursor, int, error) {
+	lq := ListQuery{
+		Scope:  scope,
+		Search: strings.ToLower(strings.TrimSpace(q.Search)),
+		SortBy: q.SortBy,
+		Desc:   q.SortDirection == SortDesc,
+		Offset: (q.Page - 1) * q.PageSize,
+		Limit:  q.PageSize,
+	}
+	bound := cursor{SortBy: lq.SortBy, Desc: lq.Desc, List: listBinding(scope, lq.Search)}
+	if q.Cursor == "" {
+		return lq, bound, q.Page, nil
+	}
+	c, err := h.cursors.open(q.Cursor, bound)
+	if err != nil {
+		// Echoed as sent, but never more than a cursor can be.
+		value := q.Cursor[:min(len(q.Cursor), maxCursorLength)]
+		return ListQuery{}, cursor{}, 0, InvalidQueryError{{Parameter: "cursor", Code: CodeInvalidCursor, Value: value}}
+	}
+	after := c.position()
+	lq.After, lq.Offset = &after, 0
+	return lq, bound, c.Page, nil
 }
