@@ -4,7 +4,9 @@
 // /customers/{id}, GET /customers with paging, sorting and search) and the
 // same HS256 tokens and visibility, but one PostgreSQL table with ordinary
 // indexes and nothing else — no events, no broker, no read model. Each 201
-// is one committed INSERT.
+// is one committed INSERT. The connection pool is pgxpool's, sized by
+// pool_max_conns in DATABASE_URL (loadgen compare gives it 16, which was
+// the peer's best of 4, 16 and 64 at 64 clients on a 2-core machine).
 //
 //	DATABASE_URL=postgres://postgres@127.0.0.1:5432/crudpeer AUTH_HS256_SECRET=<32+ bytes> go run ./cmd/crudpeer
 //
