@@ -100,9 +100,6 @@ func (m mix) pick(n int) kind {
 	return kindCreate // n out of range: not reached by a uniform draw
 }
 
-// createsOnly reports whether the mix sends nothing but creates.
-func (m mix) createsOnly() bool { return m.total == m.weights[kindCreate] }
-
 // String is the mix in the form parseMix reads, without zero weights.
 func (m mix) String() string {
 	var parts []string
