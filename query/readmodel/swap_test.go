@@ -34,17 +34,24 @@ func TestSwappableSwapUnderReads(t *testing.T) {
 	defer live.Close()
 
 	var swapped atomic.Bool
+	var sawNew atomic.Int32 // readers that have read from the new store
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() { readUntil(t, live, stop, &swapped) })
+	const readers = 8
+	for range readers {
+		wg.Go(func() { readUntil(t, live, stop, &swapped, &sawNew) })
 	}
 	time.Sleep(20 * time.Millisecond)
 	if err := live.Swap(next); err != nil {
 		t.Fatal(err)
 	}
 	swapped.Store(true)
-	time.Sleep(20 * time.Millisecond)
+	// Every reader goes on until it has read from the new store, however
+	// slow the machine is; a reader stuck on the old one fails the test.
+	deadline := time.Now().Add(30 * time.Second)
+	for sawNew.Load() < readers && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	close(stop)
 	wg.Wait()
 	if err := old.Ping(ctx); err == nil {
@@ -54,7 +61,7 @@ func TestSwappableSwapUnderReads(t *testing.T) {
 
 // readUntil reads until stop and checks what it sees: "Old" until the
 // swap, "New" after it returned, and never "Old" after "New".
-func readUntil(t *testing.T, live *readmodel.Swappable, stop <-chan struct{}, swapped *atomic.Bool) {
+func readUntil(t *testing.T, live *readmodel.Swappable, stop <-chan struct{}, swapped *atomic.Bool, readersOnNew *atomic.Int32) {
 	sawNew := false
 	for {
 		select {
@@ -81,6 +88,9 @@ func readUntil(t *testing.T, live *readmodel.Swappable, stop <-chan struct{}, sw
 		if (sawNew || after) && !isNew {
 			t.Errorf("read %q after the new store served", c.Name)
 			return
+		}
+		if isNew && !sawNew {
+			readersOnNew.Add(1)
 		}
 		sawNew = sawNew || isNew
 	}
