@@ -116,7 +116,7 @@ func TestLeaseElectsOneLeaderAndHandsOver(t *testing.T) {
 					removeAfter(t, js, []string{bucket}, nil)
 				}
 				var err error
-				c.lease, err = natsx.NewLease(t.Context(), js, natsx.LeaseConfig{Bucket: bucket, Key: "relay", Holder: c.name, TTL: 2 * time.Second})
+				c.lease, err = natsx.NewLease(t.Context(), js, natsx.LeaseConfig{Bucket: bucket, Key: "relay", Holder: c.name, TTL: 4 * time.Second})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -209,7 +209,7 @@ func TestLeaseStepsDownBeforeItExpires(t *testing.T) {
 		}
 		t.Cleanup(nc.Close)
 		c := &contender{name: name, nc: nc, leader: &leader, most: &most, done: make(chan struct{})}
-		c.lease, err = natsx.NewLease(t.Context(), jetStreamOf(t, nc), natsx.LeaseConfig{Bucket: "LEASES", Key: "relay", Holder: name, TTL: 2 * time.Second})
+		c.lease, err = natsx.NewLease(t.Context(), jetStreamOf(t, nc), natsx.LeaseConfig{Bucket: "LEASES", Key: "relay", Holder: name, TTL: 4 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
