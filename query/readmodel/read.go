@@ -40,7 +40,7 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 	}
 	f := filter(q, true)
 	rows, err := s.read.QueryContext(ctx,
-		`SELECT `+customerColumns+`, name_key FROM customers`+f.where()+orderBy(q)+` LIMIT ? OFFSET ?`,
+		`SELECT `+customerColumns+`, name_key FROM customers`+f.where()+OrderBy(q)+` LIMIT ? OFFSET ?`,
 		append(f.args, q.Limit+1, q.Offset)...)
 	if err != nil {
 		return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
@@ -147,36 +147,13 @@ func filter(q query.ListQuery, after bool) conds {
 	if q.Search != "" {
 		f.add("instr(search_text, ?) > 0", strings.ToLower(q.Search))
 	}
-	if after && q.After != nil {
-		col, value := sortColumn(q.SortBy), any(q.After.Time)
-		if q.SortBy == query.SortByName {
-			value = q.After.NameKey
+	if after {
+		var values []any
+		if cond, ok := KeysetAfter(q, func(v any) string { values = append(values, v); return "?" }); ok {
+			f.add(cond, values...)
 		}
-		op := " > "
-		if q.Desc {
-			op = " < "
-		}
-		f.add("("+col+", id)"+op+"(?, ?)", value, q.After.ID)
 	}
 	return f
-}
-
-func sortColumn(sortBy string) string {
-	switch sortBy {
-	case query.SortByName:
-		return "name_key"
-	case query.SortByUpdatedAt:
-		return "updated_at"
-	}
-	return "created_at"
-}
-
-func orderBy(q query.ListQuery) string {
-	dir := " ASC"
-	if q.Desc {
-		dir = " DESC"
-	}
-	return " ORDER BY " + sortColumn(q.SortBy) + dir + ", id" + dir
 }
 
 type scanner interface{ Scan(dest ...any) error }

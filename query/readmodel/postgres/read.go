@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/customersvc/customersvc/query"
+	"github.com/customersvc/customersvc/query/readmodel"
 )
 
 const customerColumns = `id, parent_org_id, name, description, custom_data, vat, vat_normalized,
@@ -42,7 +43,7 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 	}
 	f := filter(q, true)
 	// The statement first, then its arguments: f.param adds to them.
-	stmt := `SELECT ` + customerColumns + `, name_key FROM customers` + f.where() + orderBy(q) +
+	stmt := `SELECT ` + customerColumns + `, name_key FROM customers` + f.where() + readmodel.OrderBy(q) +
 		` LIMIT ` + f.param(q.Limit+1) + ` OFFSET ` + f.param(q.Offset)
 	rows, err := s.pool.Query(ctx, stmt, f.args...)
 	if err != nil {
@@ -140,36 +141,12 @@ func filter(q query.ListQuery, after bool) conds {
 		// them is SQLite's instr on its text.
 		f.list = append(f.list, "position("+f.param([]byte(strings.ToLower(q.Search)))+"::bytea in search_text) > 0")
 	}
-	if after && q.After != nil {
-		value := any(q.After.Time)
-		if q.SortBy == query.SortByName {
-			value = q.After.NameKey
+	if after {
+		if cond, ok := readmodel.KeysetAfter(q, f.param); ok {
+			f.list = append(f.list, cond)
 		}
-		op := " > "
-		if q.Desc {
-			op = " < "
-		}
-		f.list = append(f.list, "("+sortColumn(q.SortBy)+", id)"+op+"("+f.param(value)+", "+f.param(q.After.ID)+")")
 	}
 	return f
-}
-
-func sortColumn(sortBy string) string {
-	switch sortBy {
-	case query.SortByName:
-		return "name_key"
-	case query.SortByUpdatedAt:
-		return "updated_at"
-	}
-	return "created_at"
-}
-
-func orderBy(q query.ListQuery) string {
-	dir := " ASC"
-	if q.Desc {
-		dir = " DESC"
-	}
-	return " ORDER BY " + sortColumn(q.SortBy) + dir + ", id" + dir
 }
 
 // scanCustomer reads customerColumns, then extra.
