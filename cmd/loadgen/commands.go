@@ -106,11 +106,18 @@ type service struct {
 	secret    []byte
 	dataDir   string
 	work      string
+	keep      bool // stop leaves work (DATA_DIR and the binary) behind
 }
 
 // startService starts bin, or when bin is empty the service built from
 // this checkout.
 func startService(ctx context.Context, addr, bin string) (*service, error) {
+	return startServiceEnv(ctx, addr, bin)
+}
+
+// startServiceEnv is startService with more of the service's environment
+// ("READMODEL_URL=postgres://...").
+func startServiceEnv(ctx context.Context, addr, bin string, env ...string) (*service, error) {
 	work, err := os.MkdirTemp("", "customersvc-bench-")
 	if err != nil {
 		return nil, err
@@ -129,7 +136,7 @@ func startService(ctx context.Context, addr, bin string) (*service, error) {
 		return nil, err
 	}
 	svc.cmd = exec.Command(bin, "--http-addr", addr, "--admin-addr", admin, "--data-dir", svc.dataDir, "--log-level", "warn")
-	svc.cmd.Env = append(os.Environ(), "AUTH_HS256_SECRET="+string(svc.secret), "NATS_URL=")
+	svc.cmd.Env = append(append(os.Environ(), "AUTH_HS256_SECRET="+string(svc.secret), "NATS_URL="), env...)
 	svc.cmd.Stderr = os.Stderr
 	if err := svc.cmd.Start(); err != nil {
 		os.RemoveAll(work)
@@ -149,10 +156,15 @@ func goBuild(ctx context.Context, out, pkg string) error {
 	return build.Run()
 }
 
-// stop stops the service gracefully and removes its files.
+// stop stops the service gracefully and removes its files, unless told
+// to keep them.
 func (s *service) stop() {
 	_ = s.cmd.Process.Signal(os.Interrupt)
 	_ = s.cmd.Wait()
+	if s.keep {
+		fmt.Fprintf(os.Stderr, "loadgen: kept the service's DATA_DIR %s\n", s.dataDir)
+		return
+	}
 	os.RemoveAll(s.work)
 }
 

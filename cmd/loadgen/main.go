@@ -10,6 +10,7 @@
 //	go run ./cmd/loadgen compare -d 30s -rounds 2   # customersvc against the CRUD peer, A B A B
 //	go run ./cmd/loadgen soak -d 30m   # hours-long pace: a line an interval, JSON and a plot
 //	go run ./cmd/loadgen plot -json bench-results/soak/soak.json
+//	go run ./cmd/loadgen scale -sizes 10000,100000,1000000 -parents 1   # one client's read p99 by customers; RSS under load
 package main
 
 import (
@@ -33,10 +34,12 @@ func main() {
 		err = runSoak(ctx, os.Args[2:])
 	case len(os.Args) > 1 && os.Args[1] == "compare":
 		err = runCompare(ctx, os.Args[2:])
+	case len(os.Args) > 1 && os.Args[1] == "scale":
+		err = runScale(ctx, os.Args[2:])
 	case len(os.Args) > 1 && os.Args[1] == "plot":
 		err = runPlot(os.Args[2:])
 	default:
-		err = fmt.Errorf("usage: loadgen run|suite|soak|compare|plot [flags]; -h for the flags")
+		err = fmt.Errorf("usage: loadgen run|suite|soak|compare|scale|plot [flags]; -h for the flags")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)

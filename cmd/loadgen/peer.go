@@ -25,11 +25,23 @@ type peerConfig struct {
 
 // peer is the CRUD peer running on a database of its own.
 type peer struct {
-	cmd    *exec.Cmd
-	base   string
-	server string
-	dbName string
-	work   string
+	cmd  *exec.Cmd
+	base string
+	db   *scratchDB
+	work string
+}
+
+// scratchDB is a database made for one benchmark on a PostgreSQL server
+// and dropped after it: the CRUD peer's (compare -peer-db) and the
+// service's read model (scale -readmodel-url).
+type scratchDB struct {
+	server string // the server's URL, any database
+	name   string
+	flag   string // the flag that named the server, for errors
+}
+
+func newScratchDB(server, prefix, flag string) *scratchDB {
+	return &scratchDB{server: server, name: fmt.Sprintf("%s_%d", prefix, rand.Uint32()), flag: flag}
 }
 
 // startPeer makes a fresh database and starts the CRUD peer on it.
@@ -38,7 +50,7 @@ func startPeer(ctx context.Context, cfg peerConfig) (*peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &peer{base: "http://" + cfg.addr, server: cfg.server, work: work, dbName: fmt.Sprintf("crudpeer_bench_%d", rand.Uint32())}
+	p := &peer{base: "http://" + cfg.addr, work: work, db: newScratchDB(cfg.server, "crudpeer_bench", "-peer-db")}
 	bin := cfg.bin
 	if bin == "" {
 		bin = filepath.Join(work, "crudpeer")
@@ -47,7 +59,7 @@ func startPeer(ctx context.Context, cfg peerConfig) (*peer, error) {
 			return nil, fmt.Errorf("build the peer: %w", err)
 		}
 	}
-	dbURL, err := p.createDatabase(ctx, cfg.pool)
+	dbURL, err := p.db.create(ctx, url.Values{"pool_max_conns": {strconv.Itoa(cfg.pool)}})
 	if err != nil {
 		os.RemoveAll(work)
 		return nil, err
@@ -56,7 +68,7 @@ func startPeer(ctx context.Context, cfg peerConfig) (*peer, error) {
 	p.cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "AUTH_HS256_SECRET="+string(cfg.secret))
 	p.cmd.Stderr = os.Stderr
 	if err := p.cmd.Start(); err != nil {
-		p.dropDatabase()
+		p.db.drop()
 		os.RemoveAll(work)
 		return nil, err
 	}
@@ -67,37 +79,40 @@ func startPeer(ctx context.Context, cfg peerConfig) (*peer, error) {
 	return p, nil
 }
 
-// createDatabase makes the peer's database and returns its URL.
-func (p *peer) createDatabase(ctx context.Context, pool int) (string, error) {
-	conn, err := pgx.Connect(ctx, p.server)
+// create makes the database and returns its URL, with params added to
+// the server's query.
+func (d *scratchDB) create(ctx context.Context, params url.Values) (string, error) {
+	conn, err := pgx.Connect(ctx, d.server)
 	if err != nil {
-		return "", fmt.Errorf("-peer-db: %w", err)
+		return "", fmt.Errorf("%s: %w", d.flag, err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+p.dbName); err != nil {
-		return "", fmt.Errorf("-peer-db: %w", err)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+d.name); err != nil {
+		return "", fmt.Errorf("%s: %w", d.flag, err)
 	}
-	u, err := url.Parse(p.server)
+	u, err := url.Parse(d.server)
 	if err != nil {
 		return "", err
 	}
-	u.Path = "/" + p.dbName
+	u.Path = "/" + d.name
 	q := u.Query()
-	q.Set("pool_max_conns", strconv.Itoa(pool))
+	for k, vs := range params {
+		q[k] = vs
+	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 
-func (p *peer) dropDatabase() {
+func (d *scratchDB) drop() {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, p.server)
+	conn, err := pgx.Connect(ctx, d.server)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "loadgen: database %s left behind: %v\n", p.dbName, err)
+		fmt.Fprintf(os.Stderr, "loadgen: database %s left behind: %v\n", d.name, err)
 		return
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+p.dbName+" WITH (FORCE)"); err != nil {
-		fmt.Fprintf(os.Stderr, "loadgen: database %s left behind: %v\n", p.dbName, err)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+d.name+" WITH (FORCE)"); err != nil {
+		fmt.Fprintf(os.Stderr, "loadgen: database %s left behind: %v\n", d.name, err)
 	}
 }
 
@@ -105,7 +120,7 @@ func (p *peer) dropDatabase() {
 func (p *peer) stop() {
 	_ = p.cmd.Process.Signal(os.Interrupt)
 	_ = p.cmd.Wait()
-	p.dropDatabase()
+	p.db.drop()
 	os.RemoveAll(p.work)
 }
 
