@@ -223,7 +223,11 @@ func sameReadModel(t *testing.T, want, got string, customers int) {
 	if w, g := table(t, want, schema), table(t, got, schema); !reflect.DeepEqual(w, g) {
 		t.Fatalf("schemas differ:\nwant %v\ngot  %v", w, g)
 	}
-	w, g := table(t, want, `SELECT * FROM customers ORDER BY id`), table(t, got, `SELECT * FROM customers ORDER BY id`)
+	// Every column but the search handle, which numbers the rows in the
+	// order each writer wrote them.
+	const rows = `SELECT id, parent_org_id, name, name_key, description, custom_data, vat, vat_normalized,
+	logo_url, dark_logo_url, created_at, updated_at, version, search_text FROM customers ORDER BY id`
+	w, g := table(t, want, rows), table(t, got, rows)
 	if len(w) != customers || len(g) != customers {
 		t.Fatalf("%d customers built live, %d rebuilt; want %d", len(w), len(g), customers)
 	}

@@ -26,14 +26,25 @@ func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, p
 			err = errors.Join(err, tx.Rollback())
 		}
 	}()
-	stored, err := loadRows(ctx, tx.StmtContext(ctx, s.selectRow), query.CustomerIDs(events))
+	stored, handles, err := loadRows(ctx, tx.StmtContext(ctx, s.selectRow), query.CustomerIDs(events))
 	if err != nil {
 		return nil, err
 	}
 	fold := query.FoldBatch(events, stored)
 	upsert := tx.StmtContext(ctx, s.upsert)
+	var next, highest int64 // the next new handle, once read; the highest written
 	for _, c := range fold.Changed {
-		values := rowValues(c)
+		handle, ok := handles[c.ID]
+		if old, found := stored[c.ID]; !ok || !found || searchTextChanged(old, c) {
+			if next == 0 {
+				if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(handle), 0) + 1 FROM customers`).Scan(&next); err != nil {
+					return nil, fmt.Errorf("number customer %s: %w", c.ID, err)
+				}
+			}
+			handle, highest = next, next
+			next++
+		}
+		values := rowValues(c, handle)
 		if _, err := upsert.ExecContext(ctx, values[:]...); err != nil {
 			return nil, fmt.Errorf("save customer %s: %w", c.ID, err)
 		}
@@ -55,24 +66,38 @@ func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, p
 	// The batch is committed: a failure to bound the log is the next
 	// batch's to report, if it lasts.
 	_ = s.boundWAL(ctx)
+	if highest > 0 {
+		s.wakeIndexer(highest)
+	}
 	return fold.Outcomes, nil
 }
 
-const selectRow = `SELECT ` + customerColumns + ` FROM customers WHERE id = ?`
+const selectRow = `SELECT ` + customerColumns + `, handle FROM customers WHERE id = ?`
 
-// loadRows reads the stored rows of the customers ids; those without one
-// are absent.
-func loadRows(ctx context.Context, stmt *sql.Stmt, ids []string) (map[string]query.Customer, error) {
+// loadRows reads the stored rows of the customers ids, and their search
+// handles; those without a row are absent.
+func loadRows(ctx context.Context, stmt *sql.Stmt, ids []string) (map[string]query.Customer, map[string]int64, error) {
 	rows := make(map[string]query.Customer, len(ids))
+	handles := make(map[string]int64, len(ids))
 	for _, id := range ids {
-		c, err := scanCustomer(stmt.QueryRowContext(ctx, id))
+		var handle sql.NullInt64
+		c, err := scanCustomer(stmt.QueryRowContext(ctx, id), &handle)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("read customer %s: %w", id, err)
+			return nil, nil, fmt.Errorf("read customer %s: %w", id, err)
 		}
 		rows[id] = c
+		if handle.Valid {
+			handles[id] = handle.Int64
+		}
 	}
-	return rows, nil
+	return rows, handles, nil
+}
+
+// searchTextChanged reports whether a search matches c otherwise than old.
+func searchTextChanged(old, c query.Customer) bool {
+	return old.Name != c.Name || old.Description != c.Description || old.VAT != c.VAT ||
+		old.NormalizedVAT != c.NormalizedVAT
 }

@@ -81,8 +81,9 @@ func (l *Loader) Checkpoint(ctx context.Context, projection string) (uint64, err
 	return readCheckpoint(ctx, l.db, projection)
 }
 
-// Finish makes the file ready to serve: it builds the secondary indexes,
-// counts the customers into the counters,
+// Finish makes the file ready to serve: it numbers the rows for the search
+// index (which the Store's indexer then fills), builds the secondary
+// indexes, counts the customers into the counters,
 // turns the file to write-ahead logging as Open wants it, and syncs the
 // file and its directory to disk. Open the file with Open after Close.
 func (l *Loader) Finish(ctx context.Context) error {
@@ -90,6 +91,9 @@ func (l *Loader) Finish(ctx context.Context) error {
 		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("%s: %s: %w", l.path, stmt, err)
 		}
+	}
+	if _, err := l.db.ExecContext(ctx, assignHandles); err != nil {
+		return fmt.Errorf("%s: number customers for the search index: %w", l.path, err)
 	}
 	if err := CreateIndexes(ctx, l.db); err != nil {
 		return fmt.Errorf("%s: %w", l.path, err)

@@ -174,7 +174,7 @@ func (w *bulkWriter) put(customers []query.Customer) error {
 func (w *bulkWriter) upsert(stmt driver.StmtExecContext, customers []query.Customer) error {
 	args := w.args[:len(customers)*rowColumns]
 	for i, c := range customers {
-		values := rowValues(c)
+		values := rowValues(c, nil)
 		for j, v := range values {
 			args[i*rowColumns+j].Value = v
 		}

@@ -27,10 +27,21 @@ func (s *Store) Customer(ctx context.Context, id string) (query.Customer, error)
 
 // Customers implements query.ReadModel. The page is read on the indexes
 // of its sort (parent, sort key, id), after q.After or past q.Offset, one
-// row more than it holds to learn whether another follows.
+// row more than it holds to learn whether another follows. A search reads
+// the search index's candidates instead when they are few (see
+// searchSource).
 func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.CustomerList, error) {
+	src, err := s.searchSource(ctx, q)
+	if err != nil {
+		return query.CustomerList{}, err
+	}
+	if src.indexed {
+		list, ok, err := s.readCandidates(ctx, q, src)
+		if ok || err != nil {
+			return list, err
+		}
+	}
 	list := query.CustomerList{Customers: []query.Customer{}}
-	var err error
 	list.Total, list.TotalExact, err = s.count(ctx, q)
 	if err != nil {
 		return query.CustomerList{}, err
@@ -62,8 +73,8 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 	return list, rows.Err()
 }
 
-// count is how many customers q matches: the counters without a search,
-// with one an exact count up to query.ExactCountLimit and an estimate
+// count is how many customers q matches: the counters without a search;
+// with one, an exact count up to query.ExactCountLimit and an estimate
 // beyond.
 func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error) {
 	if q.Search == "" {
@@ -88,7 +99,7 @@ func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error)
 	f = filter(query.ListQuery{Scope: q.Scope}, false)
 	err = s.read.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(instr(search_text, ?) > 0), 0)
 FROM (SELECT search_text FROM customers`+f.where()+` LIMIT ?)`,
-		append(append([]any{q.Search}, f.args...), query.EstimateSample)...).Scan(&sampled, &matched)
+		append(append([]any{strings.ToLower(q.Search)}, f.args...), query.EstimateSample)...).Scan(&sampled, &matched)
 	if err != nil {
 		return 0, false, fmt.Errorf("estimate customers: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -34,6 +35,13 @@ type Store struct {
 	// background, so that commits seldom pay for that.
 	wal          *sqlitewal.Log
 	checkpointer *sqlitewal.Checkpointer
+	// The search indexer (searchindex.go): highest is the highest handle
+	// written, indexed the index's mark; indexWake wakes the indexer.
+	highest, indexed atomic.Int64
+	indexWake        chan struct{}
+	indexErr         atomic.Pointer[error]
+	stopIndexer      context.CancelFunc
+	indexerDone      chan struct{}
 }
 
 // Option tunes Open.
@@ -66,7 +74,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		v.Set("_journal_mode", "WAL")
 		v.Set("_synchronous", "FULL")
 		v.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
-		v.Set("_txlock", "immediate")
+		if mode != "ro" {
+			// A writer's transactions take the write lock when they begin;
+			// a reader's (one snapshot for a search, search.go) never do.
+			v.Set("_txlock", "immediate")
+		}
 		v.Set("mode", mode)
 		return "file:" + path + "?" + v.Encode()
 	}
@@ -106,10 +118,19 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, read.Close(), addCount.Close(), selectRow.Close(), upsert.Close(), write.Close())
 	}
-	return &Store{
+	highest, indexed, err := readHandles(ctx, write)
+	if err != nil {
+		return nil, errors.Join(err, cp.Stop(), read.Close(), addCount.Close(), selectRow.Close(), upsert.Close(), write.Close())
+	}
+	s := &Store{
 		path: path, write: write, read: read, upsert: upsert, selectRow: selectRow, addCount: addCount,
 		wal: sqlitewal.NewLog(path, o.walLimit, busyTimeout), checkpointer: cp,
-	}, nil
+		indexWake: make(chan struct{}, 1),
+	}
+	s.highest.Store(highest)
+	s.indexed.Store(indexed)
+	s.startIndexer()
+	return s, nil
 }
 
 // The background checkpointer runs every checkpointEvery, and waits at most
@@ -129,5 +150,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stopIndexer()
+	<-s.indexerDone
 	return errors.Join(s.checkpointer.Stop(), s.read.Close(), s.addCount.Close(), s.selectRow.Close(), s.upsert.Close(), s.write.Close())
 }

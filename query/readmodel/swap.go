@@ -161,6 +161,17 @@ func (s *Swappable) Checkpoint(ctx context.Context, projection string) (uint64, 
 	return g.store.Checkpoint(ctx, projection)
 }
 
+// WaitIndexed waits until the current Store's search index holds every
+// row written so far (Store.WaitIndexed).
+func (s *Swappable) WaitIndexed(ctx context.Context) error {
+	g, err := s.acquire()
+	if err != nil {
+		return err
+	}
+	defer g.mu.RUnlock()
+	return g.store.WaitIndexed(ctx)
+}
+
 // Ping reports whether the current Store answers.
 func (s *Swappable) Ping(ctx context.Context) error {
 	g, err := s.acquire()

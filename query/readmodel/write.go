@@ -17,20 +17,21 @@ import (
 const (
 	upsertInto = `
 INSERT INTO customers (id, parent_org_id, name, name_key, description, custom_data,
-	vat, vat_normalized, logo_url, dark_logo_url, created_at, updated_at, version, search_text)
+	vat, vat_normalized, logo_url, dark_logo_url, created_at, updated_at, version, search_text, handle)
 VALUES `
-	upsertRow        = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	upsertRow        = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	upsertOnConflict = `
 ON CONFLICT(id) DO UPDATE SET
 	parent_org_id = excluded.parent_org_id, name = excluded.name, name_key = excluded.name_key,
 	description = excluded.description, custom_data = excluded.custom_data, vat = excluded.vat,
 	vat_normalized = excluded.vat_normalized, logo_url = excluded.logo_url,
 	dark_logo_url = excluded.dark_logo_url, created_at = excluded.created_at,
-	updated_at = excluded.updated_at, version = excluded.version, search_text = excluded.search_text
+	updated_at = excluded.updated_at, version = excluded.version, search_text = excluded.search_text,
+	handle = excluded.handle
 WHERE excluded.version > customers.version`
 	upsertCustomer = upsertInto + upsertRow + upsertOnConflict
 	// rowColumns is how many values one row binds.
-	rowColumns = 14
+	rowColumns = 15
 )
 
 // upsertCustomers upserts n rows in one statement.
@@ -41,13 +42,15 @@ func upsertCustomers(n int) string {
 // rowValues are the values a customer's row binds, in upsertRow's order.
 // The live store and the Loader both write rows from them, so a row is the
 // same whichever wrote it. search_text and name_key are lower-cased with
-// Go's Unicode rules, since SQLite's own lower() knows only ASCII.
-func rowValues(c query.Customer) [rowColumns]any {
+// Go's Unicode rules, since SQLite's own lower() knows only ASCII. handle
+// is the row's search-index handle, nil for one to be numbered later
+// (assignHandles).
+func rowValues(c query.Customer, handle any) [rowColumns]any {
 	nameKey, search := SearchKeys(c)
 	return [rowColumns]any{
 		c.ID, c.ParentOrganizationID, c.Name, nameKey, c.Description, string(c.CustomData),
 		c.VAT, c.NormalizedVAT, c.Branding.LogoURL, c.Branding.DarkLogoURL,
-		c.CreatedAt.UnixNano(), c.UpdatedAt.UnixNano(), c.Version, search,
+		c.CreatedAt.UnixNano(), c.UpdatedAt.UnixNano(), c.Version, search, handle,
 	}
 }
 

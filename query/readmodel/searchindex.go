@@ -1,0 +1,247 @@
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The search index (see gramTerms) is written behind the rows, not with
+// them: every row carries a handle, a number no other row has held in this
+// file, and the indexer adds the rows above the index's mark to the index
+// in batches of its own, then moves the mark. The projector's transactions
+// thus pay only for the handle; the index is written a thousand rows at a
+// time, where a full-text index costs half as much per row as it does in
+// the projector's small batches.
+//
+// A search reads the index and the rows above the mark in one statement,
+// hence one snapshot: it is exact and complete however far the indexer is
+// behind, and costs as much more as the rows it has not reached yet.
+//
+// A customer whose search text changes gets a new handle, so that the
+// index's entry for the old text no longer leads to its row; the counts of
+// the terms (customer_grams), which only choose which terms a search
+// looks up, keep counting that entry.
+
+// searchDDL is the index, the counts of its terms and its mark.
+const searchDDL = `
+CREATE VIRTUAL TABLE IF NOT EXISTS customer_search USING fts4(content="", grams);
+CREATE TABLE IF NOT EXISTS customer_grams (
+	gram      TEXT PRIMARY KEY,
+	customers INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_progress (
+	id              INTEGER PRIMARY KEY CHECK (id = 0),
+	indexed_through INTEGER NOT NULL
+);
+`
+
+const (
+	// indexChunk is how many rows one indexing transaction adds at most.
+	indexChunk = 2048
+	// indexEvery is how often the indexer looks for rows the projector's
+	// wake-ups did not bring it to (fewer than indexChunk/2 since).
+	indexEvery = 200 * time.Millisecond
+)
+
+// addHandleColumn gives a customers table from before the search index its
+// handle column.
+func addHandleColumn(ctx context.Context, db Querier) error {
+	var has bool
+	err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('customers') WHERE name = 'handle'`).Scan(&has)
+	if err != nil {
+		return fmt.Errorf("read customers' columns: %w", err)
+	}
+	if has {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `ALTER TABLE customers ADD COLUMN handle INTEGER`); err != nil {
+		return fmt.Errorf("add customers.handle: %w", err)
+	}
+	return nil
+}
+
+// assignHandles numbers the rows without a handle after the highest one,
+// in the order they were created: the rows of a bulk load, and of a file
+// from before the search index.
+const assignHandles = `
+UPDATE customers SET handle = numbered.handle
+FROM (SELECT id, (SELECT coalesce(max(handle), 0) FROM customers)
+		+ row_number() OVER (ORDER BY created_at, id) AS handle
+	FROM customers WHERE handle IS NULL) AS numbered
+WHERE customers.id = numbered.id`
+
+// handles are the search index's two positions the store keeps in memory
+// to know when the indexer has work: the highest handle written and the
+// index's mark.
+func readHandles(ctx context.Context, db *sql.DB) (highest, indexed int64, err error) {
+	err = db.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(handle), 0) FROM customers),
+	(SELECT coalesce(max(indexed_through), 0) FROM search_progress)`).Scan(&highest, &indexed)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read search index mark: %w", err)
+	}
+	return highest, indexed, nil
+}
+
+// startIndexer runs the indexer until Close.
+func (s *Store) startIndexer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopIndexer = cancel
+	s.indexerDone = make(chan struct{})
+	go func() {
+		defer close(s.indexerDone)
+		tick := time.NewTicker(indexEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.indexWake:
+			case <-tick.C:
+			}
+			for ctx.Err() == nil && s.highest.Load() > s.indexed.Load() {
+				if err := s.indexSome(ctx); err != nil {
+					// The rows stay above the mark, where searches read
+					// them; the next tick tries again.
+					s.indexErr.Store(&err)
+					break
+				}
+				s.indexErr.Store(nil)
+			}
+		}
+	}()
+}
+
+// wakeIndexer tells the indexer that rows up to handle highest are
+// written, waking it when a chunk's worth is waiting.
+func (s *Store) wakeIndexer(highest int64) {
+	if highest <= s.highest.Load() {
+		return
+	}
+	s.highest.Store(highest)
+	if highest-s.indexed.Load() < indexChunk/2 {
+		return
+	}
+	select {
+	case s.indexWake <- struct{}{}:
+	default:
+	}
+}
+
+// indexSome adds up to indexChunk rows above the mark to the index, with
+// their terms' counts, and moves the mark past them, in one transaction.
+func (s *Store) indexSome(ctx context.Context) (err error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index customers: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(fmt.Errorf("index customers: %w", err), tx.Rollback())
+		}
+	}()
+	var mark int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(indexed_through), 0) FROM search_progress`).Scan(&mark); err != nil {
+		return err
+	}
+	type doc struct {
+		handle int64
+		text   string
+	}
+	var docs []doc
+	rows, err := tx.QueryContext(ctx, `SELECT handle, search_text FROM customers WHERE handle > ? ORDER BY handle LIMIT ?`,
+		mark, indexChunk)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.handle, &d.text); err != nil {
+			return errors.Join(err, rows.Close())
+		}
+		docs = append(docs, d)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	if len(docs) == 0 {
+		// Nothing above the mark: whatever the store took for the highest
+		// handle is indexed.
+		s.indexed.Store(max(mark, s.highest.Load()))
+		return tx.Rollback()
+	}
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO customer_search (docid, grams) VALUES (?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insert.Close()
+	counts := make(map[string]int64)
+	for _, d := range docs {
+		terms := gramTerms(d.text)
+		for _, t := range terms {
+			counts[t]++
+		}
+		if _, err := insert.ExecContext(ctx, d.handle, strings.Join(terms, " ")); err != nil {
+			return err
+		}
+	}
+	count, err := tx.PrepareContext(ctx, `INSERT INTO customer_grams (gram, customers) VALUES (?, ?)
+ON CONFLICT(gram) DO UPDATE SET customers = customers + excluded.customers`)
+	if err != nil {
+		return err
+	}
+	defer count.Close()
+	for _, t := range slices.Sorted(maps.Keys(counts)) {
+		if _, err := count.ExecContext(ctx, t, counts[t]); err != nil {
+			return err
+		}
+	}
+	mark = docs[len(docs)-1].handle
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_progress (id, indexed_through) VALUES (0, ?)
+ON CONFLICT(id) DO UPDATE SET indexed_through = excluded.indexed_through`, mark); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.indexed.Store(mark)
+	_ = s.boundWAL(ctx)
+	return nil
+}
+
+// IndexErr is the last error the search indexer met, nil once it indexes
+// again. Searches stay exact meanwhile, only slower.
+func (s *Store) IndexErr() error {
+	if p := s.indexErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// WaitIndexed waits until the search index holds every row written so far,
+// or ctx ends. Tests and the benchmarks use it; searches never wait.
+func (s *Store) WaitIndexed(ctx context.Context) error {
+	for {
+		highest, indexed, err := readHandles(ctx, s.read)
+		if err != nil {
+			return err
+		}
+		if indexed >= highest {
+			return nil
+		}
+		select {
+		case s.indexWake <- struct{}{}:
+		default:
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
