@@ -1,5 +1,26 @@
 package postgres
 
+import (
+	"context"
+
+	"github.com/customersvc/customersvc/query"
+)
+
 // Raced is how many batches ran again after another writer inserted one
 // of their customers first.
 func (s *Store) Raced() int64 { return s.raced.Load() }
+
+// ExplainSearch is EXPLAIN (FORMAT JSON) of the statements Customers runs
+// for q: its page's and its count's.
+func (s *Store) ExplainSearch(ctx context.Context, q query.ListQuery) (page, count string, err error) {
+	for _, plan := range []struct {
+		out  *string
+		stmt func(query.ListQuery) (string, []any)
+	}{{&page, pageQuery}, {&count, countQuery}} {
+		stmt, args := plan.stmt(q)
+		if err := s.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+stmt, args...).Scan(plan.out); err != nil {
+			return "", "", err
+		}
+	}
+	return page, count, nil
+}

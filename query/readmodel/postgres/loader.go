@@ -30,7 +30,8 @@ const rebuildLock = 0x637573746f6d6572 // "customer"
 
 // Loader fills the copy of the read model a rebuild builds: tables that
 // nobody reads yet, beside the live ones, with their schema (LIKE … INCLUDING
-// ALL, so indexes and all). It commits many batches at once, with the
+// ALL, so indexes and all, but for the lateIndexes, which Finish builds
+// once the rows are in). It commits many batches at once, with the
 // copy's checkpoint, so an interrupted load resumes from its last commit;
 // a copy left by an earlier load is loaded into again, unless the live
 // schema changed since, when it starts over.
@@ -89,11 +90,50 @@ CREATE TABLE IF NOT EXISTS `+nextCounts+` (LIKE customer_counts INCLUDING ALL)`)
 		// A copy an earlier version left has rows but no counters yet.
 		_, err = l.pool.Exec(ctx, countNextOnce)
 	}
+	if err == nil {
+		err = dropLateIndexes(ctx, l.pool)
+	}
 	if err != nil {
 		return fmt.Errorf("read model: create copy: %w", err)
 	}
 	return nil
 }
+
+// lateIndexes are the copy's indexes that Finish builds, once, after the
+// load, rather than the load keeping them up to date row by row: the GIN
+// ones (the search's trigrams, migration 000003), which cost each row
+// dozens of index entries, and are built several times faster in one go.
+const lateIndexes = `SELECT indexname FROM pg_indexes
+WHERE schemaname = current_schema() AND tablename = '` + nextCustomers + `' AND indexdef LIKE '% USING gin %'`
+
+// dropLateIndexes drops the copy's lateIndexes, also those of a copy that
+// an interrupted load left: Finish builds them again.
+func dropLateIndexes(ctx context.Context, db *pgxpool.Pool) error {
+	rows, err := db.Query(ctx, lateIndexes)
+	if err != nil {
+		return err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, err := db.Exec(ctx, `DROP INDEX `+pgx.Identifier{name}.Sanitize()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// missingIndexes are the definitions of the live customers' indexes that
+// the copy has no index like (as indexNames pairs them), made definitions
+// of an index of the copy, named by PostgreSQL.
+const missingIndexes = `
+SELECT regexp_replace(l.indexdef, ' INDEX \S+ ON \S+ ', ' INDEX ON ` + nextCustomers + ` ')
+FROM pg_indexes l
+WHERE l.schemaname = current_schema() AND l.tablename = 'customers' AND NOT EXISTS (
+	SELECT FROM pg_indexes n WHERE n.schemaname = l.schemaname AND n.tablename = '` + nextCustomers + `'
+		AND regexp_replace(n.indexdef, ' INDEX \S+ ON \S+ ', ' INDEX ON ') = regexp_replace(l.indexdef, ' INDEX \S+ ON \S+ ', ' INDEX ON '))`
 
 // sameColumns reports whether tables a and b have the same columns, in
 // the same order; true when a does not exist.
@@ -230,9 +270,26 @@ func newer(rows, stored map[string]query.Customer) []query.Customer {
 	return out
 }
 
-// Finish updates the copy's statistics for the planner; its indexes were
-// kept up to date all along.
+// Finish builds the copy's lateIndexes, which the live table has and the
+// copy has not (the load kept the others up to date all along), and
+// updates the copy's statistics for the planner, which chooses by them
+// between the search's index and the sort order's (read.go's filter).
+// The rows a switch-over's catch-up loads after go into the indexes as
+// they come.
 func (l *Loader) Finish(ctx context.Context) error {
+	rows, err := l.pool.Query(ctx, missingIndexes)
+	if err != nil {
+		return fmt.Errorf("read model: index copy: %w", err)
+	}
+	defs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("read model: index copy: %w", err)
+	}
+	for _, def := range defs {
+		if _, err := l.pool.Exec(ctx, def); err != nil {
+			return fmt.Errorf("read model: index copy: %s: %w", def, err)
+		}
+	}
 	if _, err := l.pool.Exec(ctx, `ANALYZE `+nextCustomers); err != nil {
 		return fmt.Errorf("read model: analyze copy: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,11 +42,8 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 	if list.TotalExact && q.After == nil && q.Offset >= list.Total {
 		return list, nil
 	}
-	f := filter(q, true)
-	// The statement first, then its arguments: f.param adds to them.
-	stmt := `SELECT ` + customerColumns + `, name_key FROM customers` + f.where() + readmodel.OrderBy(q) +
-		` LIMIT ` + f.param(q.Limit+1) + ` OFFSET ` + f.param(q.Offset)
-	rows, err := s.pool.Query(ctx, stmt, f.args...)
+	stmt, args := pageQuery(q)
+	rows, err := s.pool.Query(ctx, stmt, args...)
 	if err != nil {
 		return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
 	}
@@ -78,11 +76,9 @@ func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error)
 		n, err := s.scopeCount(ctx, q.Scope)
 		return n, true, err
 	}
-	f := filter(q, false)
 	var n int
-	stmt := `SELECT count(*) FROM (SELECT 1 FROM customers` + f.where() +
-		` LIMIT ` + f.param(query.ExactCountLimit+1) + `) AS m`
-	err := s.pool.QueryRow(ctx, stmt, f.args...).Scan(&n)
+	stmt, args := countQuery(q)
+	err := s.pool.QueryRow(ctx, stmt, args...).Scan(&n)
 	if err != nil {
 		return 0, false, fmt.Errorf("count customers: %w", err)
 	}
@@ -94,8 +90,8 @@ func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error)
 		return 0, false, err
 	}
 	var sampled, matched int
-	f = filter(query.ListQuery{Scope: q.Scope}, false)
-	search := f.param([]byte(q.Search))
+	f := filter(query.ListQuery{Scope: q.Scope}, false)
+	search := f.param([]byte(strings.ToLower(q.Search)))
 	stmt = `SELECT count(*), count(*) FILTER (WHERE position(` + search + `::bytea in search_text) > 0)
 FROM (SELECT search_text FROM customers` + f.where() + ` LIMIT ` + f.param(query.EstimateSample) + `) AS sample`
 	err = s.pool.QueryRow(ctx, stmt, f.args...).Scan(&sampled, &matched)
@@ -105,10 +101,44 @@ FROM (SELECT search_text FROM customers` + f.where() + ` LIMIT ` + f.param(query
 	return query.EstimateTotal(scoped, sampled, matched), false, nil
 }
 
+// pageQuery is the statement that reads q's page, one row more than
+// q.Limit, and its arguments.
+func pageQuery(q query.ListQuery) (string, []any) {
+	f := filter(q, true)
+	// The statement first, then its arguments: f.param adds to them.
+	stmt := `SELECT ` + customerColumns + `, name_key FROM customers` + f.where() + readmodel.OrderBy(q) +
+		` LIMIT ` + f.param(q.Limit+1) + ` OFFSET ` + f.param(q.Offset)
+	return stmt, f.queryArgs()
+}
+
+// countQuery is the statement that counts q's matches up to
+// query.ExactCountLimit+1, and its arguments.
+func countQuery(q query.ListQuery) (string, []any) {
+	f := filter(q, false)
+	stmt := `SELECT count(*) FROM (SELECT 1 FROM customers` + f.where() +
+		` LIMIT ` + f.param(query.ExactCountLimit+1) + `) AS m`
+	return stmt, f.queryArgs()
+}
+
 // conds is a WHERE clause being built, with its numbered parameters.
 type conds struct {
 	list []string
 	args []any
+	// planEach says the statement is planned for its arguments each time
+	// it runs (see filter).
+	planEach bool
+}
+
+// queryArgs are the arguments to pass pgx: c's, after the mode that plans
+// the statement for them when c.planEach.
+func (c conds) queryArgs() []any {
+	if !c.planEach {
+		return c.args
+	}
+	// An unnamed statement, planned at each run with its arguments; the
+	// cached statements pgx prepares by default get, after five runs, a
+	// generic plan that does not know the search.
+	return append([]any{pgx.QueryExecModeCacheDescribe}, c.args...)
 }
 
 // param binds v and returns its placeholder.
@@ -139,7 +169,30 @@ func filter(q query.ListQuery, after bool) conds {
 	if q.Search != "" {
 		// The search text is bytes (see the schema): a substring match on
 		// them is SQLite's instr on its text.
-		f.list = append(f.list, "position("+f.param([]byte(strings.ToLower(q.Search)))+"::bytea in search_text) > 0")
+		search := strings.ToLower(q.Search)
+		f.list = append(f.list, "position("+f.param([]byte(search))+"::bytea in search_text) > 0")
+		// search_trgm, the search text as text (migration 000003), has a
+		// trigram index, which finds the rows that may match without
+		// reading the others; the position above still decides. The
+		// planner chooses, by the column's statistics, between that index
+		// (then a sort) for a search that matches few customers, and the
+		// sort order's index with the search as a filter, stopped once the
+		// page is full, for one that matches many. So each search is
+		// planned for its own arguments (planEach): a generic plan, blind
+		// to the search, took the index for all, and read and sorted every
+		// customer for a search that matches them all.
+		//
+		// A search with a NUL gets no LIKE (search_trgm has U+001F there):
+		// it reads the rows as it did before the index. So does, in effect,
+		// a search too short to hold a trigram, of one or two characters:
+		// pg_trgm cannot narrow LIKE '%ab%' down, and the planner, knowing,
+		// filters the rows. A page in the sort order stops once full and
+		// the count at query.ExactCountLimit+1 matches, but such a search
+		// that matches few customers reads them all.
+		if pattern, ok := likePattern(search); ok {
+			f.list = append(f.list, "search_trgm LIKE "+f.param(pattern))
+			f.planEach = true
+		}
 	}
 	if after {
 		if cond, ok := readmodel.KeysetAfter(q, f.param); ok {
@@ -147,6 +200,27 @@ func filter(q query.ListQuery, after bool) conds {
 		}
 	}
 	return f
+}
+
+// likePattern is the LIKE pattern that every search_trgm passes whose
+// search_text holds search: search between %s, its %, _ and \ escaped.
+// ok is false when there is none, search holding a NUL or invalid UTF-8
+// (which strings.ToLower's never holds).
+func likePattern(search string) (pattern string, ok bool) {
+	if strings.IndexByte(search, 0) >= 0 || !utf8.ValidString(search) {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len(search) + 2)
+	b.WriteByte('%')
+	for i := 0; i < len(search); i++ {
+		if c := search[i]; c == '%' || c == '_' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(search[i])
+	}
+	b.WriteByte('%')
+	return b.String(), true
 }
 
 // scanCustomer reads customerColumns, then extra.
