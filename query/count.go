@@ -9,7 +9,7 @@ const ExactCountLimit = 10_000
 // EstimateSample is how many customers of the scope a read model looks at,
 // in its index order, to estimate the matches of a search beyond
 // ExactCountLimit.
-const EstimateSample = 20_000
+const EstimateSample = 2_000
 
 // EstimateTotal extrapolates the matches of a search in a scope of
 // scopeCount customers from a sample of sampled of them, matched of which

@@ -17,6 +17,7 @@ func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, p
 	if len(events) == 0 {
 		return nil, nil
 	}
+	s.applies.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)

@@ -37,7 +37,9 @@ type Store struct {
 	checkpointer *sqlitewal.Checkpointer
 	// The search indexer (searchindex.go): highest is the highest handle
 	// written, indexed the index's mark; indexWake wakes the indexer.
-	highest, indexed atomic.Int64
+	// applies counts ApplyEvents calls, so the indexer sees whether the
+	// projector wrote while it indexed.
+	highest, indexed, applies atomic.Int64
 	indexWake        chan struct{}
 	indexErr         atomic.Pointer[error]
 	stopIndexer      context.CancelFunc
