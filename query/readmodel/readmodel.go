@@ -40,10 +40,10 @@ type Store struct {
 	// applies counts ApplyEvents calls, so the indexer sees whether the
 	// projector wrote while it indexed.
 	highest, indexed, applies atomic.Int64
-	indexWake        chan struct{}
-	indexErr         atomic.Pointer[error]
-	stopIndexer      context.CancelFunc
-	indexerDone      chan struct{}
+	indexWake                 chan struct{}
+	indexErr                  atomic.Pointer[error]
+	stopIndexer               context.CancelFunc
+	indexerDone               chan struct{}
 }
 
 // Option tunes Open.
