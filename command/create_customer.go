@@ -51,6 +51,7 @@ type CreateCustomerHandler struct {
 	now              func() time.Time
 	reservationGrace time.Duration
 	writeTimeout     time.Duration
+	sightings        sightings
 }
 
 // Option adjusts a CreateCustomerHandler.
@@ -59,9 +60,11 @@ type Option func(*CreateCustomerHandler)
 // WithClock makes the handler read the time from now.
 func WithClock(now func() time.Time) Option { return func(h *CreateCustomerHandler) { h.now = now } }
 
-// WithReservationGrace sets how old a VAT reservation without its customer
-// must be before another create takes it over (default one minute). It must
-// exceed the write timeout.
+// WithReservationGrace sets how long this handler must have seen a VAT
+// reservation without its customer, by its own clock, before a create
+// takes it over (default one minute), so that a create between its two
+// appends can finish. It must exceed the write timeout. The takeover is
+// safe whenever it happens: it fences the holder's stream first.
 func WithReservationGrace(d time.Duration) Option {
 	return func(h *CreateCustomerHandler) { h.reservationGrace = d }
 }
@@ -127,9 +130,16 @@ func (h *CreateCustomerHandler) Handle(ctx context.Context, cmd CreateCustomer) 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.writeTimeout)
 	defer cancel()
 	state := customer.State()
-	written, err := h.appendReserved(ctx, state, events, meta)
-	if try.retried(err) {
+	written, err := h.appendReserved(ctx, state, events, meta, try.key != "")
+	if try.settled(err) {
 		return h.replay(ctx, try)
+	}
+	if errors.Is(err, domain.ErrVATAlreadyUsed) && try.key != "" {
+		// The key may have created a customer with another VAT: that is
+		// the key reused (422), whoever holds this VAT.
+		if exists, existsErr := h.streamExists(ctx, customerstream.Name(try.customerID)); existsErr == nil && exists {
+			return h.replay(ctx, try)
+		}
 	}
 	if err != nil {
 		return CreatedCustomer{}, err

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/customersvc/customersvc/command"
 	"github.com/customersvc/customersvc/command/eventstore"
 	"github.com/customersvc/customersvc/command/eventstore/customerstream"
@@ -35,24 +37,34 @@ var reseller = domain.Principal{UserID: "u1", OrganizationID: "reseller-1", Role
 	Permissions: []string{domain.PermissionManageCustomers}}
 
 func createCmd(name, vat string) command.CreateCustomer {
+	return createAs(reseller, name, vat)
+}
+
+// newReseller is a reseller organization no other test uses, so that tests
+// on a store shared with others (a real server) meet only their own VATs
+// and idempotency keys.
+func newReseller() domain.Principal {
+	p := reseller
+	p.OrganizationID = "reseller-" + uuid.NewString()
+	return p
+}
+
+func createAs(p domain.Principal, name, vat string) command.CreateCustomer {
 	data, _ := json.Marshal(map[string]string{"vat": vat})
-	return command.CreateCustomer{Principal: reseller, Name: name, CustomData: data, VAT: vat, RequestID: "req-1"}
+	return command.CreateCustomer{Principal: p, Name: name, CustomData: data, VAT: vat, RequestID: "req-1"}
 }
 
 func TestCreateCustomerHandler(t *testing.T) {
 	t.Parallel()
-	stores := map[string]func(t *testing.T) eventstore.Store{
-		"atomic multi-stream append": func(t *testing.T) eventstore.Store { return openStore(t) },
-		"one stream at a time":       func(t *testing.T) eventstore.Store { return oneStreamAtATime{openStore(t)} },
-	}
-	for name, newStore := range stores {
+	for name, newStore := range everyStore() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			t.Run("created is durable and readable", func(t *testing.T) {
 				t.Parallel()
 				store := newStore(t)
 				h, _ := command.NewCreateCustomerHandler(store, domain.Branding{LogoURL: "https://l"})
-				created, err := h.Handle(t.Context(), createCmd(" ACME ", "IT12345678901"))
+				p := newReseller()
+				created, err := h.Handle(t.Context(), createAs(p, " ACME ", "IT12345678901"))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,23 +77,23 @@ func TestCreateCustomerHandler(t *testing.T) {
 					t.Fatal(err)
 				}
 				got := event.(domain.CustomerCreated)
-				if got.Name != "ACME" || got.ParentOrganizationID != "reseller-1" || got.Branding.LogoURL != "https://l" ||
-					got.CreatedBy != (domain.Actor{UserID: "u1", OrganizationID: "reseller-1"}) {
+				if got.Name != "ACME" || got.ParentOrganizationID != p.OrganizationID || got.Branding.LogoURL != "https://l" ||
+					got.CreatedBy != (domain.Actor{UserID: "u1", OrganizationID: p.OrganizationID}) {
 					t.Fatalf("stored %+v", got)
 				}
 			})
 			t.Run("second VAT under one parent refused", func(t *testing.T) {
 				t.Parallel()
 				h, _ := command.NewCreateCustomerHandler(newStore(t), domain.Branding{})
-				if _, err := h.Handle(t.Context(), createCmd("A", "IT12345678901")); err != nil {
+				p := newReseller()
+				if _, err := h.Handle(t.Context(), createAs(p, "A", "IT12345678901")); err != nil {
 					t.Fatal(err)
 				}
-				_, err := h.Handle(t.Context(), createCmd("B", "it-123.456.789.01"))
+				_, err := h.Handle(t.Context(), createAs(p, "B", "it-123.456.789.01"))
 				if !errors.Is(err, domain.ErrVATAlreadyUsed) {
 					t.Fatalf("err = %v", err)
 				}
-				other := createCmd("C", "IT12345678901")
-				other.Principal.OrganizationID = "reseller-2"
+				other := createAs(newReseller(), "C", "IT12345678901")
 				if _, err := h.Handle(t.Context(), other); err != nil {
 					t.Fatalf("same VAT under another parent: %v", err)
 				}
@@ -89,7 +101,7 @@ func TestCreateCustomerHandler(t *testing.T) {
 			t.Run("concurrent retries under one idempotency key", func(t *testing.T) {
 				t.Parallel()
 				h, _ := command.NewCreateCustomerHandler(newStore(t), domain.Branding{})
-				cmd := createCmd("Retry", "DE123456789")
+				cmd := createAs(newReseller(), "Retry", "DE123456789")
 				cmd.IdempotencyKey = "key-1"
 				results := make([]command.CreatedCustomer, 50)
 				errs := make([]error, 50)
@@ -127,6 +139,7 @@ func TestCreateCustomerHandler(t *testing.T) {
 			t.Run("concurrent creates with one VAT", func(t *testing.T) {
 				t.Parallel()
 				h, _ := command.NewCreateCustomerHandler(newStore(t), domain.Branding{})
+				p := newReseller()
 				var wg sync.WaitGroup
 				var mu sync.Mutex
 				outcomes := map[string]int{}
@@ -134,7 +147,7 @@ func TestCreateCustomerHandler(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						_, err := h.Handle(context.Background(), createCmd("Racer", "DE123456789"))
+						_, err := h.Handle(context.Background(), createAs(p, "Racer", "DE123456789"))
 						mu.Lock()
 						defer mu.Unlock()
 						switch {
@@ -157,8 +170,9 @@ func TestCreateCustomerHandler(t *testing.T) {
 }
 
 // TestAbandonedReservationIsTakenOver: a reservation whose customer was
-// never written (a crash between the two appends) blocks the VAT only for
-// the grace period.
+// never written (a crash between the two appends) blocks the VAT only until
+// the handler has seen it so for the grace period; the takeover fences the
+// crashed create's stream, so that it can never be written.
 func TestAbandonedReservationIsTakenOver(t *testing.T) {
 	t.Parallel()
 	store := oneStreamAtATime{openStore(t)}
@@ -181,6 +195,10 @@ func TestAbandonedReservationIsTakenOver(t *testing.T) {
 	created, err := h.Handle(t.Context(), createCmd("After the grace", "IT12345678901"))
 	if err != nil {
 		t.Fatalf("after the grace: %v", err)
+	}
+	fence, err := store.ReadStream(t.Context(), customerstream.Name("0192f0c4-7b9e-7a31-9d2c-000000000001"), 0, 0)
+	if err != nil || len(fence) != 1 || fence[0].Type != customerstream.EventTypeCreationAbandoned {
+		t.Fatalf("the crashed create's stream: %+v, %v; want its fence", fence, err)
 	}
 	now = now.Add(time.Hour)
 	if _, err := h.Handle(t.Context(), createCmd("Later", "IT12345678901")); !errors.Is(err, domain.ErrVATAlreadyUsed) {

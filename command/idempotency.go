@@ -30,10 +30,12 @@ func (e IdempotencyKeyReusedError) Error() string {
 	return "idempotency key reused with different content"
 }
 
-// attempt is one try at a create: the customer it aims at and, under an
-// idempotency key, the key and the fingerprint of the command's content.
+// attempt is one try at a create: the customer it aims at, the VAT as sent
+// and, under an idempotency key, the key and the fingerprint of the
+// command's content.
 type attempt struct {
 	customerID string
+	vat        string
 	key, hash  string
 }
 
@@ -47,10 +49,10 @@ func identify(cmd CreateCustomer) (attempt, error) {
 		if err != nil {
 			return attempt{}, fmt.Errorf("customer id: %w", err)
 		}
-		return attempt{customerID: id.String()}, nil
+		return attempt{customerID: id.String(), vat: cmd.VAT}, nil
 	}
 	id := uuid.NewSHA1(idempotencyNamespace, []byte(cmd.Principal.OrganizationID+"\x00"+cmd.IdempotencyKey))
-	return attempt{customerID: id.String(), key: cmd.IdempotencyKey, hash: requestHash(cmd)}, nil
+	return attempt{customerID: id.String(), vat: cmd.VAT, key: cmd.IdempotencyKey, hash: requestHash(cmd)}, nil
 }
 
 // requestHash fingerprints the command's content. custom_data is compared
@@ -65,21 +67,21 @@ func requestHash(cmd CreateCustomer) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// retried reports whether err says an earlier attempt under the same key
-// got there first: its customer's stream exists, or it holds the VAT.
-func (a attempt) retried(err error) bool {
-	if a.key == "" {
-		return false
-	}
-	var wrong *eventstore.WrongExpectedVersionError
-	return errors.Is(err, errHeldBySelf) ||
-		(errors.As(err, &wrong) && wrong.Stream == customerstream.Name(a.customerID))
+// settled reports whether err says the customer's stream was written by
+// someone else: an earlier attempt under the same key, or a takeover of the
+// VAT's reservation that fenced this create (see reservation.go). replay
+// then gives the answer.
+func (a attempt) settled(err error) bool {
+	return errors.Is(err, errCustomerExists) || conflictOn(err, customerstream.Name(a.customerID))
 }
 
-// replay answers a retried command with the customer its first attempt
-// created, or IdempotencyKeyReusedError when the content differs. The first
-// attempt may still be writing its customer stream (stores without atomic
-// multi-stream appends); replay polls for it within ctx.
+// replay answers a command whose customer's stream exists: with the
+// customer its first attempt created, or IdempotencyKeyReusedError when
+// the content differs; or, when a takeover fenced the stream, with the
+// already_exists violation (IdempotencyKeyReusedError for other content
+// under the key of the fenced create). The stream may still be in the
+// writing (stores without atomic multi-stream appends); replay polls for
+// it within ctx.
 func (h *CreateCustomerHandler) replay(ctx context.Context, a attempt) (CreatedCustomer, error) {
 	poll := time.NewTicker(5 * time.Millisecond)
 	defer poll.Stop()
@@ -100,6 +102,19 @@ func (h *CreateCustomerHandler) replay(ctx context.Context, a attempt) (CreatedC
 }
 
 func replayOf(first eventstore.RecordedEvent, a attempt) (CreatedCustomer, error) {
+	if first.Type == customerstream.EventTypeCreationAbandoned {
+		var abandoned creationAbandoned
+		if err := json.Unmarshal(first.Data, &abandoned); err != nil {
+			return CreatedCustomer{}, fmt.Errorf("event %s: %w", first.ID, err)
+		}
+		if a.key != "" && abandoned.RequestHash != a.hash {
+			return CreatedCustomer{}, IdempotencyKeyReusedError{Key: a.key}
+		}
+		return CreatedCustomer{}, domain.VATAlreadyUsed(a.vat)
+	}
+	if a.key == "" {
+		return CreatedCustomer{}, fmt.Errorf("stream %s exists, begun by %s", first.Stream, first.Type)
+	}
 	meta, err := customerstream.DecodeMetadata(first.Metadata)
 	if err != nil {
 		return CreatedCustomer{}, fmt.Errorf("event %s: %w", first.ID, err)

@@ -21,3 +21,13 @@ func CustomerID(stream string) (string, bool) {
 	id, ok := strings.CutPrefix(stream, Prefix)
 	return id, ok && id != ""
 }
+
+// EventTypeCreationAbandoned is the first and only event of the stream of a
+// customer that will never exist: its create reserved a VAT and had not
+// written the customer when another create took the reservation over (see
+// command's reservation.go). It is appended with "no stream" expected, so
+// that the abandoned create's own append of CustomerCreated fails however
+// late it comes. It is no domain event and has no NATS contract: readers of
+// customer streams skip it, and a stream that begins with it is no
+// customer.
+const EventTypeCreationAbandoned = "CustomerCreationAbandoned"
