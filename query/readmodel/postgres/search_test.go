@@ -11,6 +11,7 @@ import (
 
 	"github.com/customersvc/customersvc/domain"
 	"github.com/customersvc/customersvc/query"
+	"github.com/customersvc/customersvc/query/readmodel"
 	"github.com/customersvc/customersvc/query/readmodel/postgres"
 	"github.com/customersvc/customersvc/query/readmodel/postgres/pgtest"
 	"github.com/customersvc/customersvc/query/readmodel/readmodeltest"
@@ -34,15 +35,16 @@ func queryInt(tb testing.TB, url, stmt string) int {
 	return n
 }
 
-// mustTrigrams fails unless every row's search_trgm is search_trgm_of its
-// search_text, and the live table has the search's index.
-func mustTrigrams(t *testing.T, url string, rows int) {
+// mustTrigramIndex fails unless the live customers have the search's
+// index, and rows rows.
+func mustTrigramIndex(t *testing.T, url string, rows int) {
 	t.Helper()
-	if n := queryInt(t, url, `SELECT count(*) FROM customers WHERE search_trgm = search_trgm_of(search_text)`); n != rows {
-		t.Fatalf("%d of %d rows have their search_trgm", n, rows)
-	}
-	if n := queryInt(t, url, `SELECT count(*) FROM pg_indexes WHERE tablename = 'customers' AND indexname = 'customers_search_trgm' AND indexdef LIKE '%USING gin (search_trgm gin_trgm_ops)'`); n != 1 {
+	if n := queryInt(t, url, `SELECT count(*) FROM pg_indexes WHERE tablename = 'customers' AND indexname = 'customers_search_trgm'
+		AND indexdef LIKE '%USING gin (search_trgm_of(search_text) gin_trgm_ops)'`); n != 1 {
 		t.Fatalf("%d trigram indexes on customers", n)
+	}
+	if n := queryInt(t, url, `SELECT count(*) FROM customers`); n != rows {
+		t.Fatalf("%d customers, want %d", n, rows)
 	}
 }
 
@@ -58,12 +60,12 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 	const n = 20_000
 	cs := manyCustomers(n)
 	rebuild(t, s, cs[:n-100])
-	mustTrigrams(t, db, n-100)
+	mustTrigramIndex(t, db, n-100)
 	apply := readmodeltest.Events(cs[n-100:], n)
 	if _, err := s.ApplyEvents(t.Context(), apply, "customers"); err != nil {
 		t.Fatal(err)
 	}
-	mustTrigrams(t, db, n)
+	mustTrigramIndex(t, db, n)
 
 	all, parent := domain.Scope{All: true}, domain.Scope{ParentOrganizationID: "org-1"}
 	for _, tc := range []struct {
@@ -103,9 +105,9 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 	}
 }
 
-// TestSearchTrigramsMigrated: the migration fills search_trgm for the rows
-// of a read model of the previous schema, which replicas of the previous
-// version may still write, and its down migration removes it.
+// TestSearchTrigramsMigrated: the migration indexes the rows of a read
+// model of the previous schema, which replicas of the previous version may
+// still write; its down migration removes the index.
 func TestSearchTrigramsMigrated(t *testing.T) {
 	t.Parallel()
 	db := pgtest.Database(t)
@@ -119,20 +121,20 @@ func TestSearchTrigramsMigrated(t *testing.T) {
 		t.Fatal(err)
 	}
 	pgtest.Exec(t, db, string(down), "UPDATE read_model_migrations SET version = 2")
-	if n := queryInt(t, db, `SELECT count(*) FROM information_schema.columns WHERE table_name = 'customers' AND column_name = 'search_trgm'`); n != 0 {
-		t.Fatal("the down migration left search_trgm")
+	if n := queryInt(t, db, `SELECT count(*) FROM pg_indexes WHERE indexname = 'customers_search_trgm'`); n != 0 {
+		t.Fatal("the down migration left the trigram index")
 	}
-	// The previous version writes as this one does: search_trgm is
-	// PostgreSQL's to fill.
+	// The previous version writes as this one does: the index is
+	// PostgreSQL's to keep.
 	if _, err := s.ApplyEvents(t.Context(), readmodeltest.Events(cs[10:], 11), "customers"); err != nil {
 		t.Fatal(err)
 	}
-	s = openStore(t, db)
-	mustTrigrams(t, db, len(cs))
+	openStore(t, db)
+	mustTrigramIndex(t, db, len(cs))
 	if n := queryInt(t, db, `SELECT version FROM read_model_migrations`); n != 3 {
 		t.Fatalf("schema version %d after Open", n)
 	}
-	testSearches(t, s, cs)
+	testSearchesThroughIndex(t, db, cs)
 }
 
 // searchSet are customers whose texts hold what a LIKE pattern or the
@@ -205,7 +207,9 @@ func testSearches(t *testing.T, s *postgres.Store, all []query.Customer) {
 }
 
 // TestSearchSemantics: a search matches the lower-cased bytes of the
-// search text, as it did before the trigram index, whatever it holds.
+// search text, as it did before the trigram index, whatever it holds,
+// the rows filtered or read from the index; the index's text is the
+// search text with U+001F for NUL.
 func TestSearchSemantics(t *testing.T) {
 	t.Parallel()
 	db := pgtest.Database(t)
@@ -215,17 +219,38 @@ func TestSearchSemantics(t *testing.T) {
 		t.Fatal(err)
 	}
 	testSearches(t, s, cs)
-	// The same through the trigram index wherever a search has one: with
-	// neither scans of the table nor of the sort order's indexes, the
-	// planner reads the rows by bitmaps.
+	testSearchesThroughIndex(t, db, cs)
+
+	conn, err := pgx.Connect(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.WithoutCancel(t.Context()))
+	for _, c := range cs {
+		var text string
+		if err := conn.QueryRow(t.Context(), `SELECT search_trgm_of(search_text) FROM customers WHERE id = $1`, c.ID).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		if _, search := readmodel.SearchKeys(c); text != strings.ReplaceAll(search, "\x00", "\x1f") {
+			t.Errorf("%s: search_trgm_of %q, search text %q", c.ID, text, search)
+		}
+	}
+}
+
+// testSearchesThroughIndex is testSearches on a Store of the database at
+// db that may neither scan the table nor the sort order's indexes, so
+// that the planner reads the rows through the trigram index wherever a
+// search has trigrams.
+func testSearchesThroughIndex(t *testing.T, db string, all []query.Customer) {
+	t.Helper()
 	pgtest.Exec(t, db, `DO $$ BEGIN
 	EXECUTE format('ALTER DATABASE %I SET enable_seqscan = off', current_database());
 	EXECUTE format('ALTER DATABASE %I SET enable_indexscan = off', current_database());
 END $$`)
-	s = openStore(t, db)
+	s := openStore(t, db)
 	page, count, err := s.ExplainSearch(t.Context(), query.ListQuery{Scope: domain.Scope{All: true}, Search: "pure", Limit: 10})
 	if err != nil || !strings.Contains(page, trigramIndex) || !strings.Contains(count, trigramIndex) {
 		t.Fatalf("without scans, the trigram index is not used: %v\npage: %s\ncount: %s", err, page, count)
 	}
-	testSearches(t, s, cs)
+	testSearches(t, s, all)
 }
