@@ -66,5 +66,10 @@ func (h *CustomerHistory) readStream(ctx context.Context, id string, from uint64
 	if errors.Is(err, eventstore.ErrStreamNotFound) {
 		return nil, domain.ErrCustomerNotFound
 	}
+	if err == nil && len(recorded) > 0 && recorded[0].Type == customerstream.EventTypeCreationAbandoned {
+		// A creation that crashed between its appends and whose VAT was
+		// taken over: that customer never existed.
+		return nil, domain.ErrCustomerNotFound
+	}
 	return recorded, err
 }

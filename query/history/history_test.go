@@ -213,3 +213,26 @@ func (emptyReadModel) Customer(context.Context, string) (query.Customer, error) 
 func (emptyReadModel) Customers(context.Context, query.ListQuery) (query.CustomerList, error) {
 	return query.CustomerList{}, nil
 }
+
+// TestCustomerHistory_abandonedCreation: the stream of a creation that
+// crashed between its appends and was blocked by a takeover (it holds only
+// CustomerCreationAbandoned) is no customer: 404, not an error.
+func TestCustomerHistory_abandonedCreation(t *testing.T) {
+	t.Parallel()
+	for name, newStore := range historyStores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			store := newStore(t)
+			reader, _ := history.New(store)
+			id := mustV7(t).String()
+			if _, err := store.Append(t.Context(), customerstream.Name(id), eventstore.NoStream, eventstore.EventData{
+				ID: mustV7(t), Type: customerstream.EventTypeCreationAbandoned, Data: []byte(`{}`),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reader.RecordedEvents(t.Context(), id, 0, 0); !errors.Is(err, domain.ErrCustomerNotFound) {
+				t.Fatalf("abandoned creation: %v, want domain.ErrCustomerNotFound", err)
+			}
+		})
+	}
+}

@@ -156,6 +156,11 @@ func (r *Relay) handle(ctx context.Context, b eventstore.Batch) error {
 	if len(b.Events) > 0 {
 		msgs := make([]*nats.Msg, 0, len(b.Events))
 		for _, e := range b.Events {
+			if e.Type == customerstream.EventTypeCreationAbandoned {
+				// The mark of a creation that never happened (see
+				// command/reservation.go): no customer's event.
+				continue
+			}
 			msg, err := toMessage(r.cfg.SubjectPrefix, r.cfg.Source, e)
 			if err != nil {
 				// An event type without a NATS contract is a programming

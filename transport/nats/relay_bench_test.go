@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ import (
 // BenchmarkRelayPublish: the relay following the SQLite log and publishing
 // to an embedded JetStream, from append to broker acknowledgement.
 func BenchmarkRelayPublish(b *testing.B) {
-	h := startRelay(b, natsx.StreamConfig{})
+	h := startRelay(b, natsx.StreamConfig{}, nil)
 	data, _ := json.Marshal(domain.CustomerCreated{Name: "Bench", CustomData: json.RawMessage(`{"vat":"IT12345678901"}`)})
 	b.ResetTimer()
 	h.publish(b, b.N, func(int) eventstore.EventData {
@@ -41,7 +42,7 @@ func BenchmarkRelayPublish(b *testing.B) {
 func BenchmarkStreamDisk(b *testing.B) {
 	for _, compress := range []bool{false, true} {
 		b.Run(map[bool]string{false: "plain", true: "s2"}[compress], func(b *testing.B) {
-			h := startRelay(b, natsx.StreamConfig{Compress: compress})
+			h := startRelay(b, natsx.StreamConfig{Compress: compress}, nil)
 			b.ResetTimer()
 			h.publish(b, b.N, realisticEvent)
 			b.StopTimer()
@@ -112,7 +113,8 @@ type relayHarness struct {
 	storeDir string
 }
 
-func startRelay(b *testing.B, stream natsx.StreamConfig) *relayHarness {
+// startRelay starts the harness; logger, if not nil, is the relay's.
+func startRelay(b testing.TB, stream natsx.StreamConfig, logger *slog.Logger) *relayHarness {
 	dir := b.TempDir()
 	store, err := sqlite.Open(b.Context(), sqlite.Config{Path: filepath.Join(dir, "events.db")})
 	if err != nil {
@@ -143,7 +145,7 @@ func startRelay(b *testing.B, stream natsx.StreamConfig) *relayHarness {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h.relay, err = natsx.NewRelay(store, pub, progress, natsx.RelayConfig{SubjectPrefix: "customers.events", Source: "bench"})
+	h.relay, err = natsx.NewRelay(store, pub, progress, natsx.RelayConfig{SubjectPrefix: "customers.events", Source: "bench", Logger: logger})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -155,7 +157,7 @@ func startRelay(b *testing.B, stream natsx.StreamConfig) *relayHarness {
 
 // publish appends n events, 500 to a commit, and waits until the relay has
 // published them all.
-func (h *relayHarness) publish(b *testing.B, n int, event func(i int) eventstore.EventData) {
+func (h *relayHarness) publish(b testing.TB, n int, event func(i int) eventstore.EventData) {
 	ctx := b.Context()
 	var head eventstore.WriteResult
 	for i := 0; i < n; i += 500 {
