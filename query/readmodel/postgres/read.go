@@ -171,10 +171,9 @@ func filter(q query.ListQuery, after bool) conds {
 		// them is SQLite's instr on its text.
 		search := strings.ToLower(q.Search)
 		f.list = append(f.list, "position("+f.param([]byte(search))+"::bytea in search_text) > 0")
-		// search_trgm_of(search_text), the search text as text, has a
-		// trigram index (migration 000003), which finds the rows that may
-		// match without reading the others; the position above still
-		// decides, and goes first where the rows are filtered. The
+		// search_trgm, the search text as text (migration 000003), has a
+		// trigram index, which finds the rows that may match without
+		// reading the others; the position above still decides. The
 		// planner chooses, by the column's statistics, between that index
 		// (then a sort) for a search that matches few customers, and the
 		// sort order's index with the search as a filter, stopped once the
@@ -183,7 +182,7 @@ func filter(q query.ListQuery, after bool) conds {
 		// to the search, took the index for all, and read and sorted every
 		// customer for a search that matches them all.
 		//
-		// A search with a NUL gets no LIKE (the text has U+001F there):
+		// A search with a NUL gets no LIKE (search_trgm has U+001F there):
 		// it reads the rows as it did before the index. So does, in effect,
 		// a search too short to hold a trigram, of one or two characters:
 		// pg_trgm cannot narrow LIKE '%ab%' down, and the planner, knowing,
@@ -191,7 +190,7 @@ func filter(q query.ListQuery, after bool) conds {
 		// the count at query.ExactCountLimit+1 matches, but such a search
 		// that matches few customers reads them all.
 		if pattern, ok := likePattern(search); ok {
-			f.list = append(f.list, "search_trgm_of(search_text) LIKE "+f.param(pattern))
+			f.list = append(f.list, "search_trgm LIKE "+f.param(pattern))
 			f.planEach = true
 		}
 	}
@@ -203,9 +202,8 @@ func filter(q query.ListQuery, after bool) conds {
 	return f
 }
 
-// likePattern is the LIKE pattern that search_trgm_of(search_text)
-// matches whenever search_text holds search: search between %s, its %, _
-// and \ escaped.
+// likePattern is the LIKE pattern that every search_trgm passes whose
+// search_text holds search: search between %s, its %, _ and \ escaped.
 // ok is false when there is none, search holding a NUL or invalid UTF-8
 // (which strings.ToLower's never holds).
 func likePattern(search string) (pattern string, ok bool) {
