@@ -182,13 +182,13 @@ func filter(q query.ListQuery, after bool) conds {
 		// to the search, took the index for all, and read and sorted every
 		// customer for a search that matches them all.
 		//
-		// A search with a NUL gets no LIKE (search_trgm has U+001F there):
-		// it reads the rows as it did before the index. So does, in effect,
-		// a search too short to hold a trigram, of one or two characters:
-		// pg_trgm cannot narrow LIKE '%ab%' down, and the planner, knowing,
-		// filters the rows. A page in the sort order stops once full and
-		// the count at query.ExactCountLimit+1 matches, but such a search
-		// that matches few customers reads them all.
+		// A search with a NUL gets no LIKE (search_trgm has U+001F there),
+		// nor does one of fewer than three characters, which holds no
+		// trigram (pg_trgm cannot narrow LIKE '%ab%' down): they read the
+		// rows as before the index, with the plans they had. A page in the
+		// sort order stops once full and the count at
+		// query.ExactCountLimit+1 matches, but such a search that matches
+		// few customers reads them all.
 		if pattern, ok := likePattern(search); ok {
 			f.list = append(f.list, "search_trgm LIKE "+f.param(pattern))
 			f.planEach = true
@@ -205,9 +205,10 @@ func filter(q query.ListQuery, after bool) conds {
 // likePattern is the LIKE pattern that every search_trgm passes whose
 // search_text holds search: search between %s, its %, _ and \ escaped.
 // ok is false when there is none, search holding a NUL or invalid UTF-8
-// (which strings.ToLower's never holds).
+// (which strings.ToLower's never holds), or when it would not narrow the
+// search down, search being shorter than a trigram.
 func likePattern(search string) (pattern string, ok bool) {
-	if strings.IndexByte(search, 0) >= 0 || !utf8.ValidString(search) {
+	if strings.IndexByte(search, 0) >= 0 || !utf8.ValidString(search) || utf8.RuneCountInString(search) < 3 {
 		return "", false
 	}
 	var b strings.Builder
