@@ -10,12 +10,30 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/customersvc/customersvc/projections"
 	"github.com/customersvc/customersvc/projections/rebuild"
 	transporthttp "github.com/customersvc/customersvc/transport/http"
+	"github.com/customersvc/customersvc/transport/http/auth"
 	natsx "github.com/customersvc/customersvc/transport/nats"
 )
+
+var adminSecret = []byte("admin-test-secret-0123456789abcdef-0123")
+
+// adminHost is the Host the admin tests send: the listen address's own.
+const adminHost = "127.0.0.1:9090"
+
+// adminToken mints a token with perms for the test secret.
+func adminToken(t testing.TB, perms ...string) string {
+	t.Helper()
+	tok, err := auth.Mint(adminSecret, auth.MintClaims{UserID: "operator", OrganizationID: "ops", OrgRole: "Owner",
+		Permissions: perms, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "Bearer " + tok
+}
 
 // deadLettersDouble is a test double of the dead-letter stream holding
 // parked event 1.
@@ -68,7 +86,8 @@ func newAdminLogging(t *testing.T, dl deadLettersDouble, p projectionsDouble, lo
 	if dl.replayed == nil {
 		dl.replayed = new([]uint64)
 	}
-	h, err := transporthttp.NewAdminHandler(transporthttp.AdminDeps{DeadLetters: dl, Projections: p,
+	h, err := transporthttp.NewAdminHandler(transporthttp.AdminDeps{Verifier: newVerifierFor(t), AllowedHosts: []string{"ops.internal"},
+		DeadLetters: dl, Projections: p,
 		ParkedSinceStart: func() int64 { return 3 }, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -76,9 +95,25 @@ func newAdminLogging(t *testing.T, dl deadLettersDouble, p projectionsDouble, lo
 	return h
 }
 
-func adminDo(h http.Handler, method, path string) *httptest.ResponseRecorder {
+// adminDo sends an operator's request: the admin token, the listen
+// address as Host.
+func adminDo(t testing.TB, h http.Handler, method, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	return adminDoWith(h, method, path, http.Header{"Authorization": {adminToken(t, transporthttp.AdminPermission)}})
+}
+
+// adminDoWith sends a request to the admin address with header.
+func adminDoWith(h http.Handler, method, path string, header http.Header) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	req := httptest.NewRequest(method, path, nil)
+	req.Host = adminHost
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if host := header.Get("Host"); host != "" {
+		req.Host = host
+	}
+	h.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -100,7 +135,7 @@ func TestAdminDeadLetters(t *testing.T) {
 		{"unknownRoute404", "GET", "/admin/nothing", 404, `{"code":404,"message":"not found","data":{}}`},
 	}
 	for _, tt := range tests {
-		rec := adminDo(h, tt.method, tt.path)
+		rec := adminDo(t, h, tt.method, tt.path)
 		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
 			t.Errorf("%s: %d %s; want %d with %s", tt.name, rec.Code, rec.Body, tt.status, tt.body)
 		}
@@ -114,7 +149,7 @@ func TestAdminDeadLetters500KeepsDetailsInTheLog(t *testing.T) {
 	t.Parallel()
 	var logs strings.Builder
 	h := newAdminLogging(t, deadLettersDouble{listErr: errors.New("jetstream: secret detail")}, projectionsDouble{}, &logs)
-	rec := adminDo(h, "GET", "/admin/deadletters")
+	rec := adminDo(t, h, "GET", "/admin/deadletters")
 	if rec.Code != 500 || rec.Body.String() != `{"code":500,"message":"internal server error","data":{}}` {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -125,7 +160,7 @@ func TestAdminDeadLetters500KeepsDetailsInTheLog(t *testing.T) {
 
 func TestAdminProjections(t *testing.T) {
 	t.Parallel()
-	rec := adminDo(newAdmin(t, deadLettersDouble{}, projectionsDouble{}), "GET", "/admin/projections")
+	rec := adminDo(t, newAdmin(t, deadLettersDouble{}, projectionsDouble{}), "GET", "/admin/projections")
 	want := `{"code":200,"message":"projections retrieved successfully","data":{"projections":[{"name":"customers","checkpoint":5,"head":7,"lag":2}]}}`
 	if rec.Code != 200 || rec.Body.String() != want {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
@@ -153,7 +188,7 @@ func TestAdminRebuild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := adminDo(newAdmin(t, deadLettersDouble{}, tt.double), "POST", "/admin/projections/customers/rebuild")
+			rec := adminDo(t, newAdmin(t, deadLettersDouble{}, tt.double), "POST", "/admin/projections/customers/rebuild")
 			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
 				t.Fatalf("%d %s; want %d with %s", rec.Code, rec.Body, tt.status, tt.body)
 			}
@@ -170,4 +205,20 @@ func TestAdminRebuild(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newVerifierFor is a Verifier of the admin tests' secret.
+func newVerifierFor(t testing.TB) *auth.Verifier {
+	t.Helper()
+	v, err := auth.NewVerifier(auth.Config{HS256Secret: adminSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func recordOf(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
 // Config is the service's configuration. Every field has an environment
@@ -66,14 +68,28 @@ type Config struct {
 	AuthIssuer              string
 	AuthAudience            string
 	AuthLeeway              time.Duration
+	// AuthJWKSAllowHTTP accepts an http:// AUTH_JWKS_URL (tests only).
+	AuthJWKSAllowHTTP bool
+	// AuthJWKSMaxStaleness is how long key-set keys stay trusted after the
+	// last successful fetch.
+	AuthJWKSMaxStaleness time.Duration
 
 	BrandingLogoURL     string
 	BrandingDarkLogoURL string
 
-	// AdminAddr serves the operators' API (dead letters, projections) and
-	// the profiler. It has no authentication: keep it on loopback or a
-	// private network. Empty turns it off.
+	// AdminAddr serves the operators' API (dead letters, projections),
+	// which needs a token with the admin permission; on every interface
+	// only with AdminAllowAllInterfaces. Empty turns it off.
 	AdminAddr string
+	// AdminAllowedHosts are further host names the admin and debug
+	// listeners answer to (comma-separated), besides the loopback names
+	// and their own address's host.
+	AdminAllowedHosts string
+	// AdminAllowAllInterfaces permits ADMIN_ADDR and DEBUG_ADDR on every
+	// interface (0.0.0.0, ::, or no host), refused otherwise.
+	AdminAllowAllInterfaces bool
+	// DebugAddr serves /debug/pprof/; empty (the default) turns it off.
+	DebugAddr string
 
 	EventSource     string
 	ShutdownTimeout time.Duration
@@ -87,6 +103,7 @@ type setting struct {
 	dur              *time.Duration
 	size             *ByteSize
 	num              *int
+	boolean          *bool
 }
 
 func (c *Config) settings() []setting {
@@ -121,8 +138,13 @@ func (c *Config) settings() []setting {
 		{env: "BRANDING_DARK_LOGO_URL", flag: "branding-dark-logo-url", usage: "dark-theme logo URL given to new customers", str: &c.BrandingDarkLogoURL},
 		{env: "EVENT_SOURCE", flag: "event-source", usage: "CloudEvents source of published events", str: &c.EventSource},
 		{env: "SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", usage: "time allowed for a graceful stop", dur: &c.ShutdownTimeout},
-		{env: "ADMIN_ADDR", flag: "admin-addr", usage: "address of the operators' API and /debug/pprof; empty: off", str: &c.AdminAddr},
+		{env: "ADMIN_ADDR", flag: "admin-addr", usage: "address of the operators' API; empty: off", str: &c.AdminAddr},
 		{env: "LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{env: "ADMIN_ALLOWED_HOSTS", flag: "admin-allowed-hosts", usage: "comma-separated host names the admin and debug listeners answer to besides loopback", str: &c.AdminAllowedHosts},
+		{env: "ADMIN_ALLOW_ALL_INTERFACES", flag: "admin-allow-all-interfaces", usage: "allow ADMIN_ADDR and DEBUG_ADDR on every interface (0.0.0.0, ::)", boolean: &c.AdminAllowAllInterfaces},
+		{env: "DEBUG_ADDR", flag: "debug-addr", usage: "address of /debug/pprof/; empty: off", str: &c.DebugAddr},
+		{env: "AUTH_JWKS_ALLOW_HTTP", flag: "auth-jwks-allow-http", usage: "accept an http:// AUTH_JWKS_URL (tests only)", boolean: &c.AuthJWKSAllowHTTP},
+		{env: "AUTH_JWKS_MAX_STALENESS", flag: "auth-jwks-max-staleness", usage: "how long key-set keys are trusted after the last successful fetch", dur: &c.AuthJWKSMaxStaleness},
 	}
 }
 
@@ -163,6 +185,8 @@ func DefaultConfig() Config {
 		BrandingDarkLogoURL:   "https://cdn.example.com/logos/org-console-dark.png",
 		EventSource:           "customersvc",
 		AdminAddr:             "127.0.0.1:9090",
+		AuthLeeway:            auth.DefaultLeeway,
+		AuthJWKSMaxStaleness:  auth.DefaultJWKSMaxStaleness,
 		ShutdownTimeout:       30 * time.Second,
 		LogLevel:              "info",
 	}
@@ -208,6 +232,15 @@ func LoadConfig(name string, args []string, getenv func(string) string) (Config,
 				*s.num = n
 			}
 			fs.IntVar(s.num, s.flag, *s.num, usage)
+		case s.boolean != nil:
+			if env != "" {
+				b, err := strconv.ParseBool(env)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %q is not true or false", s.env, env))
+				}
+				*s.boolean = b
+			}
+			fs.BoolVar(s.boolean, s.flag, *s.boolean, usage)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -347,6 +380,7 @@ func (c Config) Validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		bad("LOG_LEVEL: %v", err)
 	}
+	errs = append(errs, c.validateAccess()...)
 	return errors.Join(errs...)
 }
 

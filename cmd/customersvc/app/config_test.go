@@ -173,6 +173,7 @@ func TestLoadConfigReplicas(t *testing.T) {
 	// An OIDC key set is as shared as a secret.
 	if _, err := app.LoadConfig("test", nil, env(map[string]string{
 		"EVENTSTORE_URL": "esdb://kurrentdb:2113", "AUTH_JWKS_URL": "https://idp.example/jwks.json",
+		"AUTH_ISSUER": "https://idp.example", "AUTH_AUDIENCE": "https://api.customersvc.example",
 	})); err != nil {
 		t.Errorf("a shared event store with a key set refused: %v", err)
 	}

@@ -40,6 +40,11 @@ func (s *Service) serveHTTP() error {
 			return err
 		}
 	}
+	if s.cfg.DebugAddr != "" {
+		if err := s.serveDebug(); err != nil {
+			return err
+		}
+	}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("http server stopped", "error", err)
@@ -55,11 +60,13 @@ func (s *Service) newHandler() (http.Handler, error) {
 	}
 	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: secret, Issuer: s.cfg.AuthIssuer,
 		Audience: s.cfg.AuthAudience, Leeway: s.cfg.AuthLeeway, JWKSURL: s.cfg.AuthJWKSURL,
-		JWKSRefreshInterval: s.cfg.AuthJWKSRefreshInterval, JWKSMinRefetchInterval: s.cfg.AuthJWKSMinRefetch})
+		JWKSRefreshInterval: s.cfg.AuthJWKSRefreshInterval, JWKSMinRefetchInterval: s.cfg.AuthJWKSMinRefetch,
+		AllowHTTPJWKS: s.cfg.AuthJWKSAllowHTTP, JWKSMaxStaleness: s.cfg.AuthJWKSMaxStaleness})
 	if err != nil {
 		return nil, err
 	}
 	s.onClose(func() error { verifier.Close(); return nil })
+	s.verifier = verifier
 	create, err := command.NewCreateCustomerHandler(s.store, domain.Branding{
 		LogoURL: s.cfg.BrandingLogoURL, DarkLogoURL: s.cfg.BrandingDarkLogoURL})
 	if err != nil {
@@ -149,27 +156,51 @@ func (s *Service) brokerReady(ctx context.Context) error {
 }
 
 // serveAdmin serves the operators' API (transporthttp.NewAdminHandler) on
-// its own address, never on the public one.
+// its own address, never on the public one. Its tokens are the public
+// API's, with the admin permission.
 func (s *Service) serveAdmin() error {
 	handler, err := transporthttp.NewAdminHandler(transporthttp.AdminDeps{
+		Verifier: s.verifier, AllowedHosts: s.cfg.listenerHosts(s.cfg.AdminAddr),
 		DeadLetters: s.deadLetters, ParkedSinceStart: s.poison.Parked, Projections: s.rebuilds, Logger: s.logger,
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", s.cfg.AdminAddr)
-	if err != nil {
-		return err
-	}
+	ln, err := s.listenOperators("admin API", s.cfg.AdminAddr, handler)
 	s.adminListener = ln
+	return err
+}
+
+// serveDebug serves the profiler (transporthttp.NewDebugHandler) on
+// DEBUG_ADDR.
+func (s *Service) serveDebug() error {
+	handler := transporthttp.NewDebugHandler(transporthttp.DebugDeps{
+		AllowedHosts: s.cfg.listenerHosts(s.cfg.DebugAddr), Logger: s.logger})
+	ln, err := s.listenOperators("profiler", s.cfg.DebugAddr, handler)
+	s.debugListener = ln
+	return err
+}
+
+// listenOperators serves one of the operators' listeners on addr until
+// shutdown; on every interface (allowed by ADMIN_ALLOW_ALL_INTERFACES) it
+// says so in the log.
+func (s *Service) listenOperators(what, addr string, handler http.Handler) (net.Listener, error) {
+	if host, _, err := net.SplitHostPort(addr); err == nil && allInterfaces(host) {
+		s.logger.Warn(what+" listens on every interface (ADMIN_ALLOW_ALL_INTERFACES): make sure only operators can reach it",
+			"addr", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	s.onClose(srv.Close)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.logger.Error("admin server stopped", "error", err)
+			s.logger.Error(what+" server stopped", "error", err)
 		}
 	}()
-	return nil
+	return ln, nil
 }
 
 // rebuildManager rebuilds the read model in DATA_DIR file by file, or a
@@ -192,4 +223,12 @@ func (s *Service) AdminAddr() string {
 		return ""
 	}
 	return s.adminListener.Addr().String()
+}
+
+// DebugAddr is the address of the profiler, empty when it is off.
+func (s *Service) DebugAddr() string {
+	if s.debugListener == nil {
+		return ""
+	}
+	return s.debugListener.Addr().String()
 }

@@ -37,11 +37,13 @@ func TestJWKSTokens(t *testing.T) {
 	svc := startService(t, t.TempDir(), func(c *app.Config) {
 		c.AuthHS256Secret = ""
 		c.AuthJWKSURL = jwks.URL
+		c.AuthJWKSAllowHTTP = true // the test's key set is served over http
 		c.AuthIssuer = "https://tenant.example/oidc"
+		c.AuthAudience = "https://api.customersvc.example"
 	})
 	rs256 := func(org, role string) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
-			"sub": "u1", "iss": "https://tenant.example/oidc", "exp": time.Now().Add(time.Hour).Unix(),
+			"sub": "u1", "iss": "https://tenant.example/oidc", "aud": "https://api.customersvc.example", "exp": time.Now().Add(time.Hour).Unix(),
 			"organization_id": org, "org_role": role, "scope": "manage:customers read:customers",
 		})
 		tok.Header["kid"] = "k1"

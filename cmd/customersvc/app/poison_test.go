@@ -63,11 +63,9 @@ func TestPoisonEventIsParked(t *testing.T) {
 	})
 
 	ctx := context.Background()
+	// The CLI mints its admin token from the service's secret.
 	env := func(k string) string {
-		if k == "ADMIN_ADDR" {
-			return svc.AdminAddr()
-		}
-		return ""
+		return map[string]string{"ADMIN_ADDR": svc.AdminAddr(), "AUTH_HS256_SECRET": testSecret}[k]
 	}
 	var listed bytes.Buffer
 	eventually(t, 10*time.Second, func() error {

@@ -34,11 +34,9 @@ func TestRebuildWhileServing(t *testing.T) {
 	})
 	before := svc.do(t, "GET", "/customers?page_size=100&sort_by=name&sort_direction=asc", tok, nil).body
 
+	// The CLI mints its admin token from the service's secret.
 	env := func(k string) string {
-		if k == "ADMIN_ADDR" {
-			return svc.AdminAddr()
-		}
-		return ""
+		return map[string]string{"ADMIN_ADDR": svc.AdminAddr(), "AUTH_HS256_SECRET": testSecret}[k]
 	}
 	var out bytes.Buffer
 	if err := cli.Projections(context.Background(), []string{"rebuild", "customers"}, env, &out); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/customersvc/customersvc/projections"
 	"github.com/customersvc/customersvc/projections/rebuild"
 	"github.com/customersvc/customersvc/query/readmodel"
+	"github.com/customersvc/customersvc/transport/http/auth"
 	natsx "github.com/customersvc/customersvc/transport/nats"
 )
 
@@ -50,6 +51,8 @@ type Service struct {
 
 	listener      net.Listener
 	adminListener net.Listener
+	debugListener net.Listener
+	verifier      *auth.Verifier // the public API's and the admin API's tokens
 	server        *http.Server
 
 	background context.CancelFunc

@@ -25,11 +25,11 @@ func DeadLetters(ctx context.Context, args []string, getenv func(string) string,
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	base := "http://" + *admin + "/admin/deadletters"
+	const base = "/admin/deadletters"
 	switch {
 	case verb == "list":
 		var data transporthttp.DeadLettersData
-		raw, err := adminCall(ctx, "GET", base, &data)
+		raw, err := admin.call(ctx, "GET", base, &data)
 		if err != nil {
 			return err
 		}
@@ -44,17 +44,17 @@ func DeadLetters(ctx context.Context, args []string, getenv func(string) string,
 		}
 		return tw.Flush()
 	case verb == "replay" && *all:
-		return replay(ctx, base+"/replay", out)
+		return replay(ctx, admin, base+"/replay", out)
 	case verb == "replay" && fs.NArg() == 1:
-		return replay(ctx, base+"/"+fs.Arg(0)+"/replay", out)
+		return replay(ctx, admin, base+"/"+fs.Arg(0)+"/replay", out)
 	}
 	return usage
 }
 
 // replay prints the sequences replayed, as JSON: {"replayed":[...]}.
-func replay(ctx context.Context, url string, out io.Writer) error {
+func replay(ctx context.Context, admin *adminClient, path string, out io.Writer) error {
 	var data transporthttp.ReplayedData
-	raw, err := adminCall(ctx, "POST", url, &data)
+	raw, err := admin.call(ctx, "POST", path, &data)
 	if err != nil {
 		return err
 	}

@@ -33,11 +33,11 @@ func Projections(ctx context.Context, args []string, getenv func(string) string,
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	base := "http://" + *admin + "/admin/projections"
+	const base = "/admin/projections"
 	switch {
 	case verb == "list":
 		var body transporthttp.ProjectionsData
-		if _, err := adminCall(ctx, "GET", base, &body); err != nil {
+		if _, err := admin.call(ctx, "GET", base, &body); err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -47,13 +47,13 @@ func Projections(ctx context.Context, args []string, getenv func(string) string,
 		}
 		return tw.Flush()
 	case verb == "rebuild" && fs.NArg() == 1:
-		return streamRebuild(ctx, base+"/"+fs.Arg(0)+"/rebuild", out, isTerminal(out))
+		return streamRebuild(ctx, admin, base+"/"+fs.Arg(0)+"/rebuild", out, isTerminal(out))
 	}
 	return usage
 }
 
-func streamRebuild(ctx context.Context, url string, out io.Writer, terminal bool) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", url, nil)
+func streamRebuild(ctx context.Context, admin *adminClient, path string, out io.Writer, terminal bool) error {
+	req, err := admin.request(ctx, "POST", path)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"github.com/customersvc/customersvc/cmd/customersvc/app"
+	transporthttp "github.com/customersvc/customersvc/transport/http"
 	"github.com/customersvc/customersvc/transport/http/auth"
 )
 
 // Token prints a token signed with the service's secret
 // (AUTH_HS256_SECRET, or the one kept in DATA_DIR), for trying the API.
+// With --admin it is an operator's token for the admin API: the
+// admin:customersvc permission only (organization "operators" unless
+// --org-id says otherwise).
 func Token(args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("customersvc token", flag.ContinueOnError)
 	role := fs.String("org-role", "Reseller", "org role: Owner, Distributor, Reseller or Customer")
@@ -22,13 +26,19 @@ func Token(args []string, getenv func(string) string, out io.Writer) error {
 	perms := fs.String("permissions", "", "comma-separated permissions; default: what the role needs")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime")
 	dataDir := fs.String("data-dir", orDefault(getenv("DATA_DIR"), app.DefaultConfig().DataDir), "data directory holding auth.secret")
+	admin := fs.Bool("admin", false, "a token for the admin API: permission "+transporthttp.AdminPermission+" only")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	if *orgID == "" {
+	claims := auth.MintClaims{UserID: *userID, OrganizationID: *orgID, OrgRole: *role, Permissions: auth.DefaultPermissions(*role)}
+	if *admin {
+		claims = adminClaims(getenv, *ttl)
+		claims.UserID, claims.OrganizationID = *userID, orDefault(*orgID, claims.OrganizationID)
+	}
+	if claims.OrganizationID == "" {
 		return errors.New("token: --org-id is required")
 	}
 	secret := []byte(getenv("AUTH_HS256_SECRET"))
@@ -38,14 +48,11 @@ func Token(args []string, getenv func(string) string, out io.Writer) error {
 			return err
 		}
 	}
-	permissions := auth.DefaultPermissions(*role)
 	if *perms != "" {
-		permissions = splitList(*perms)
+		claims.Permissions = splitList(*perms)
 	}
-	token, err := auth.Mint(secret, auth.MintClaims{
-		UserID: *userID, OrganizationID: *orgID, OrgRole: *role, Permissions: permissions,
-		Issuer: getenv("AUTH_ISSUER"), Audience: getenv("AUTH_AUDIENCE"), TTL: *ttl,
-	}, time.Now())
+	claims.Issuer, claims.Audience, claims.TTL = getenv("AUTH_ISSUER"), getenv("AUTH_AUDIENCE"), *ttl
+	token, err := auth.Mint(secret, claims, time.Now())
 	if err != nil {
 		return err
 	}

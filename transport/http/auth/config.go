@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,7 +18,16 @@ const (
 	DefaultJWKSRefreshInterval    = 10 * time.Minute
 	DefaultJWKSMinRefetchInterval = 30 * time.Second
 	DefaultJWKSTimeout            = 5 * time.Second
+	// DefaultJWKSMaxStaleness is how long keys stay trusted after the last
+	// successful fetch of the key set: six refresh intervals.
+	DefaultJWKSMaxStaleness = time.Hour
 )
+
+// DefaultLeeway is the clock skew the service allows by default
+// (AUTH_LEEWAY): iat is checked, so a provider whose clock runs a few
+// seconds ahead would otherwise see its fresh tokens refused. A zero
+// Config.Leeway stays zero.
+const DefaultLeeway = 30 * time.Second
 
 // Config says which tokens a Verifier accepts. At least one of HS256Secret
 // and JWKSURL must be set; with both, HS256 tokens are checked with the
@@ -35,10 +45,23 @@ type Config struct {
 	Leeway time.Duration
 
 	// JWKSURL is an OIDC provider's JSON Web Key Set (for Logto
-	// https://<tenant>/oidc/jwks), an absolute http(s) URL. When set, RS256,
-	// ES256, ES384 and EdDSA tokens naming one of its keys by kid are
-	// accepted. Empty turns them off.
+	// https://<tenant>/oidc/jwks), an absolute https URL (http only with
+	// AllowHTTPJWKS). When set, RS256, ES256, ES384 and EdDSA tokens naming
+	// one of its keys by kid are accepted, and Issuer and Audience are
+	// required: without them an ID token, or a token the same provider
+	// issued for another API, would be accepted. Redirects are not
+	// followed. Empty turns key-set tokens off.
 	JWKSURL string
+	// AllowHTTPJWKS accepts an http:// JWKSURL, whose keys anyone on the
+	// path could replace. For tests only.
+	AllowHTTPJWKS bool
+	// JWKSMaxStaleness is how long the keys stay trusted after the last
+	// successful fetch: when the key set could not be refreshed for longer
+	// (the provider unreachable, or answering garbage), key-set tokens are
+	// refused until a fetch succeeds, so a key the provider has withdrawn
+	// is not honoured indefinitely. It must exceed JWKSRefreshInterval.
+	// Default DefaultJWKSMaxStaleness.
+	JWKSMaxStaleness time.Duration
 	// JWKSRefreshInterval is how often the key set is fetched in the
 	// background. Default DefaultJWKSRefreshInterval.
 	JWKSRefreshInterval time.Duration
@@ -48,7 +71,8 @@ type Config struct {
 	JWKSMinRefetchInterval time.Duration
 	// JWKSTimeout bounds one fetch. Default DefaultJWKSTimeout.
 	JWKSTimeout time.Duration
-	// HTTPClient fetches the key set; nil uses a client of the Verifier's own.
+	// HTTPClient fetches the key set; nil uses a client of the Verifier's
+	// own. The Verifier uses a copy that follows no redirects.
 	HTTPClient *http.Client
 
 	// now is the Verifier's clock; nil means time.Now. Tests set it.
@@ -65,9 +89,18 @@ func (c *Config) setDefaults() {
 	if c.JWKSTimeout == 0 {
 		c.JWKSTimeout = DefaultJWKSTimeout
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{}
+	if c.JWKSMaxStaleness == 0 {
+		c.JWKSMaxStaleness = DefaultJWKSMaxStaleness
 	}
+	client := &http.Client{}
+	if c.HTTPClient != nil {
+		copied := *c.HTTPClient
+		client = &copied
+	}
+	// A redirect would let whoever controls its target (an open redirect
+	// on the provider's host, a compromised path) serve the keys.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.HTTPClient = client
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -85,9 +118,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf(
 			"auth: HS256Secret must be at least %d bytes, got %d", MinSecretBytes, n))
 	}
-	if c.JWKSURL != "" && !isAbsoluteHTTP(c.JWKSURL) {
-		// The value is not quoted: a URL may carry credentials.
-		errs = append(errs, errors.New("auth: JWKSURL must be an absolute http(s) URL"))
+	if c.JWKSURL != "" {
+		errs = append(errs, c.validateJWKS()...)
 	}
 	for _, d := range []struct {
 		name  string
@@ -97,6 +129,7 @@ func (c Config) Validate() error {
 		{"JWKSRefreshInterval", c.JWKSRefreshInterval},
 		{"JWKSMinRefetchInterval", c.JWKSMinRefetchInterval},
 		{"JWKSTimeout", c.JWKSTimeout},
+		{"JWKSMaxStaleness", c.JWKSMaxStaleness},
 	} {
 		if d.value < 0 {
 			errs = append(errs, fmt.Errorf("auth: %s must not be negative, got %s", d.name, d.value))
@@ -105,7 +138,24 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func isAbsoluteHTTP(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+// validateJWKS checks what a key set needs: an https URL, the issuer and
+// audience, and keys that outlive a refresh interval.
+func (c Config) validateJWKS() []error {
+	var errs []error
+	// The URL is not quoted: it may carry credentials.
+	u, err := url.Parse(c.JWKSURL)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		errs = append(errs, errors.New("auth: JWKSURL must be an absolute https URL"))
+	case u.Scheme == "http" && !c.AllowHTTPJWKS:
+		errs = append(errs, errors.New("auth: JWKSURL must be https (AllowHTTPJWKS allows http, for tests)"))
+	}
+	if c.Issuer == "" || c.Audience == "" {
+		errs = append(errs, errors.New("auth: Issuer and Audience are required with JWKSURL, or ID tokens and other APIs' tokens of the same provider are accepted"))
+	}
+	refresh, stale := cmp.Or(c.JWKSRefreshInterval, DefaultJWKSRefreshInterval), cmp.Or(c.JWKSMaxStaleness, DefaultJWKSMaxStaleness)
+	if c.JWKSRefreshInterval >= 0 && c.JWKSMaxStaleness >= 0 && stale <= refresh {
+		errs = append(errs, fmt.Errorf("auth: JWKSMaxStaleness (%s) must be longer than JWKSRefreshInterval (%s)", stale, refresh))
+	}
+	return errs
 }

@@ -7,7 +7,10 @@
 // its JWKS names by kid. The key's type always decides the algorithm, never
 // the token alone, so neither "none" nor a public key used as an HMAC secret
 // gets through. The key set is fetched in the background and again, at most
-// once per interval, when a token names a kid not yet seen.
+// once per interval, when a token names a kid not yet seen. It must be served
+// over https, redirects are not followed, an issuer and an audience are
+// required with it, and its keys stop being trusted when it could not be
+// refreshed for JWKSMaxStaleness.
 //
 // Two claim layouts are understood: the platform's nested one (a "user"
 // object carrying id, organization_id, org_role, user_permissions and

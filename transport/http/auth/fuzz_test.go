@@ -38,6 +38,7 @@ func FuzzVerify(f *testing.F) {
 	// Both kinds of key, the JWKS served from memory: no network needed.
 	v, err := auth.NewVerifier(auth.Config{
 		HS256Secret: testSecret, JWKSURL: "https://idp.test/oidc/jwks", HTTPClient: inMemoryJWKS(f, providerKeys(f)),
+		Issuer: testIssuer, Audience: testAudience,
 	})
 	if err != nil {
 		f.Fatal(err)

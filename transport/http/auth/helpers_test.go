@@ -12,6 +12,12 @@ import (
 
 var testSecret = []byte("test-secret-0123456789abcdef-0123456789")
 
+// The issuer and audience of the test tokens, which a key set requires.
+const (
+	testIssuer   = "https://idp.test/oidc"
+	testAudience = "https://api.customersvc.test"
+)
+
 // sign signs claims with method and key, failing the test on error.
 func sign(t testing.TB, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
 	t.Helper()
@@ -56,6 +62,8 @@ func segment(t testing.TB, v any) string {
 func nested(now time.Time, extra jwt.MapClaims) jwt.MapClaims {
 	c := jwt.MapClaims{
 		"sub": "auth0|sub-1",
+		"iss": testIssuer,
+		"aud": testAudience,
 		"exp": now.Add(time.Hour).Unix(),
 		"iat": now.Unix(),
 		"user": map[string]any{
@@ -73,6 +81,8 @@ func nested(now time.Time, extra jwt.MapClaims) jwt.MapClaims {
 func flat(now time.Time, extra jwt.MapClaims) jwt.MapClaims {
 	c := jwt.MapClaims{
 		"sub":             "user-2",
+		"iss":             testIssuer,
+		"aud":             testAudience,
 		"exp":             now.Add(time.Hour).Unix(),
 		"organization_id": "org-2",
 		"org_role":        "customer",

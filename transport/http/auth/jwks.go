@@ -27,6 +27,9 @@ type JWKSStatus struct {
 	Fetches, FailedFetches int
 	// LastFetch is when the last fetch started; zero before the first.
 	LastFetch time.Time
+	// LastSuccess is when the last successful fetch started; zero before
+	// the first. Keys are trusted until LastSuccess + JWKSMaxStaleness.
+	LastSuccess time.Time
 	// LastError is the last fetch's failure, nil if it succeeded.
 	LastError error
 }
@@ -38,12 +41,15 @@ type JWKSStatus struct {
 // instead of starting another. A new fetch starts at most once per
 // minRefetch, whoever asks for it (the background refresh or a token with an
 // unknown kid), so a flood of such tokens costs the provider one request per
-// interval. A failed fetch leaves the snapshot as it was.
+// interval. A failed fetch leaves the snapshot as it was, but only for
+// maxStale after the last successful one: past that the keys are refused
+// until a fetch succeeds.
 type keySet struct {
 	url        string
 	client     *http.Client
 	timeout    time.Duration
 	minRefetch time.Duration
+	maxStale   time.Duration
 	now        func() time.Time
 
 	ctx    context.Context // cancelled by close; aborts a fetch in flight
@@ -51,6 +57,8 @@ type keySet struct {
 	done   chan struct{} // closed when the refresh loop has returned
 
 	keys atomic.Pointer[keyMap]
+	// fetchedAt is when the fetch that produced keys started (UnixNano).
+	fetchedAt atomic.Int64
 
 	mu       sync.Mutex
 	inflight *fetchCall // guarded by mu
@@ -69,6 +77,10 @@ var errRefetchTooSoon = errors.New("JWKS refetch skipped: the last fetch is too 
 // errUnknownKid says no held key carries the token's kid.
 var errUnknownKid = errors.New("no JWKS key with the token's kid")
 
+// errStaleKeys says the key set could not be refreshed for longer than
+// JWKSMaxStaleness, so its keys are no longer trusted.
+var errStaleKeys = errors.New("the JWKS could not be refreshed for longer than JWKSMaxStaleness; its keys are not trusted")
+
 // newKeySet starts the background refresh: a first fetch at once, then one
 // every cfg.JWKSRefreshInterval. The provider need not be up: until a fetch
 // succeeds, tokens are refused. Stop it with close.
@@ -76,7 +88,7 @@ func newKeySet(cfg Config) *keySet {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &keySet{
 		url: cfg.JWKSURL, client: cfg.HTTPClient, timeout: cfg.JWKSTimeout,
-		minRefetch: cfg.JWKSMinRefetchInterval, now: cfg.now,
+		minRefetch: cfg.JWKSMinRefetchInterval, maxStale: cfg.JWKSMaxStaleness, now: cfg.now,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 	}
 	go s.run(cfg.JWKSRefreshInterval)
@@ -107,16 +119,17 @@ func (s *keySet) close() {
 }
 
 // key returns the public key for a token with kid signed with alg. An
-// unknown kid triggers a fetch (rate-limited and shared, see keySet), which
-// may block the caller for up to the fetch timeout.
+// unknown kid, or keys gone stale, trigger a fetch (rate-limited and
+// shared, see keySet), which may block the caller for up to the fetch
+// timeout.
 func (s *keySet) key(kid, alg string) (crypto.PublicKey, error) {
 	key, err := s.find(kid, alg)
-	if !errors.Is(err, errUnknownKid) {
+	if !errors.Is(err, errUnknownKid) && !errors.Is(err, errStaleKeys) {
 		return key, err
 	}
 	ferr := s.refresh(s.minRefetch)
 	key, err = s.find(kid, alg)
-	if errors.Is(err, errUnknownKid) && ferr != nil {
+	if (errors.Is(err, errUnknownKid) || errors.Is(err, errStaleKeys)) && ferr != nil {
 		err = fmt.Errorf("%w; %w", err, ferr)
 	}
 	return key, err
@@ -128,6 +141,9 @@ func (s *keySet) find(kid, alg string) (crypto.PublicKey, error) {
 	m := s.keys.Load()
 	if m == nil {
 		return nil, fmt.Errorf("%w (no key set fetched yet)", errUnknownKid)
+	}
+	if !s.now().Before(s.trustedUntil()) {
+		return nil, errStaleKeys
 	}
 	candidates := (*m)[kid]
 	if len(candidates) == 0 {
@@ -146,6 +162,12 @@ func (s *keySet) find(kid, alg string) (crypto.PublicKey, error) {
 
 // refresh fetches the key set unless a fetch started less than notWithin
 // ago; if one is in flight it waits for that one instead.
+// trustedUntil is when the keys held stop being trusted unless a fetch
+// succeeds meanwhile.
+func (s *keySet) trustedUntil() time.Time {
+	return time.Unix(0, s.fetchedAt.Load()).Add(s.maxStale)
+}
+
 func (s *keySet) refresh(notWithin time.Duration) error {
 	s.mu.Lock()
 	if c := s.inflight; c != nil {
@@ -160,13 +182,14 @@ func (s *keySet) refresh(notWithin time.Duration) error {
 	}
 	c := &fetchCall{done: make(chan struct{})}
 	s.inflight = c
-	s.status.LastFetch = s.now()
+	started := s.now()
+	s.status.LastFetch = started
 	s.mu.Unlock()
 
 	keys, skipped, err := s.fetch()
 
 	s.mu.Lock()
-	s.record(keys, skipped, err)
+	s.record(keys, skipped, err, started)
 	s.inflight = nil
 	s.mu.Unlock()
 	c.err = err
@@ -174,8 +197,9 @@ func (s *keySet) refresh(notWithin time.Duration) error {
 	return err
 }
 
-// record notes a fetch's outcome; the caller holds mu.
-func (s *keySet) record(keys keyMap, skipped int, err error) {
+// record notes the outcome of a fetch that started at started; the caller
+// holds mu.
+func (s *keySet) record(keys keyMap, skipped int, err error, started time.Time) {
 	s.status.Fetches++
 	s.status.LastError = err
 	if err != nil {
@@ -183,6 +207,8 @@ func (s *keySet) record(keys keyMap, skipped int, err error) {
 		return
 	}
 	s.status.Skipped = skipped
+	s.status.LastSuccess = started
+	s.fetchedAt.Store(started.UnixNano())
 	s.keys.Store(&keys)
 }
 
@@ -199,6 +225,11 @@ func (s *keySet) fetch() (keyMap, int, error) {
 		return nil, 0, fmt.Errorf("auth: fetch JWKS: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// The client follows no redirect (Config.setDefaults); the target
+		// is not quoted, it may carry credentials.
+		return nil, 0, fmt.Errorf("auth: fetch JWKS: %s: redirects are not followed; configure the key set's final https URL", resp.Status)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, 0, fmt.Errorf("auth: fetch JWKS: %s", resp.Status)
 	}

@@ -127,7 +127,7 @@ func newJWKSServer(t testing.TB, keys ...map[string]any) *jwksServer {
 	t.Helper()
 	s := &jwksServer{}
 	s.serve(t, keys...)
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.handle))
 	t.Cleanup(s.Close)
 	return s
 }
@@ -191,11 +191,12 @@ func newFakeClock() *fakeClock {
 func (c *fakeClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// jwksVerifier builds a Verifier on srv's key set with clock (nil: the real
-// one), edited by edit (may be nil), closed when the test ends.
+// jwksVerifier builds a Verifier on srv's key set (over TLS, trusting the
+// server's certificate) for the test issuer and audience, with clock (nil:
+// the real one), edited by edit (may be nil), closed when the test ends.
 func jwksVerifier(t testing.TB, srv *jwksServer, clock *fakeClock, edit func(*auth.Config)) *auth.Verifier {
 	t.Helper()
-	cfg := auth.Config{JWKSURL: srv.URL + "/oidc/jwks", HTTPClient: srv.Client()}
+	cfg := auth.Config{JWKSURL: srv.URL + "/oidc/jwks", HTTPClient: srv.Client(), Issuer: testIssuer, Audience: testAudience}
 	if edit != nil {
 		edit(&cfg)
 	}

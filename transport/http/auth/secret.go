@@ -76,3 +76,13 @@ func createSecret(path string) error {
 	}
 	return nil
 }
+
+// LoadSecret returns the HS256 secret kept in <dataDir>/auth.secret
+// without creating one: for clients of a running service, which must sign
+// with the secret it has, not a new one.
+func LoadSecret(dataDir string) ([]byte, error) {
+	if dataDir == "" {
+		return nil, errors.New("auth: data dir is required")
+	}
+	return readSecret(filepath.Join(dataDir, SecretFile))
+}

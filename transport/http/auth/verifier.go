@@ -109,15 +109,28 @@ func (v *Verifier) Verify(authorizationHeader string) (domain.Principal, error) 
 		return principal, nil
 	}
 	var claims tokenClaims
-	if _, err := v.parser.ParseWithClaims(raw, &claims, v.key); err != nil {
+	token, err := v.parser.ParseWithClaims(raw, &claims, v.key)
+	if err != nil {
 		return domain.Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	principal, err := claims.toPrincipal()
 	if err != nil {
 		return domain.Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	v.cache.put(raw, cachedPrincipal{principal: principal, notBefore: v.notBefore(claims), validUntil: v.validUntil(claims, now)})
+	until := v.validUntil(claims, now)
+	if v.keys != nil && slices.Contains(jwksAlgs, token.Method.Alg()) {
+		// A key-set token stops counting when its key does.
+		until = minTime(until, v.keys.trustedUntil())
+	}
+	v.cache.put(raw, cachedPrincipal{principal: principal, notBefore: v.notBefore(claims), validUntil: until})
 	return principal, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // validUntil is when a cached verification stops counting: at exp (with
