@@ -85,10 +85,34 @@ func checkName(trimmed string) string {
 		return CodeBlank
 	case utf8.RuneCountInString(trimmed) > MaxNameLength:
 		return CodeTooLong
-	case strings.ContainsFunc(trimmed, unicode.IsControl):
+	case strings.ContainsFunc(trimmed, refusedInName):
 		return CodeControlChars
 	}
 	return ""
+}
+
+// refusedInName reports the characters a name may not hold, all under
+// CodeControlChars: control characters; bidirectional controls (U+061C,
+// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which reorder what is
+// shown around them, so that a name can display as another; and invisible
+// characters (U+200B–U+200D, U+2060–U+2064, U+FEFF), which make two names
+// that look the same differ.
+func refusedInName(r rune) bool {
+	switch {
+	case r < 0x80:
+		return r < 0x20 || r == 0x7f
+	case r < 0x061c:
+		return unicode.IsControl(r)
+	}
+	switch {
+	case r == 0x061c, r == 0xfeff,
+		r >= 0x200b && r <= 0x200f,
+		r >= 0x202a && r <= 0x202e,
+		r >= 0x2060 && r <= 0x2064,
+		r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 // LoadCustomer rebuilds a customer from its stream. version is the revision

@@ -71,7 +71,11 @@ const (
 	maxCustomDataKeys  = 64
 	maxCustomDataBytes = 16 << 10
 	maxCustomDataDepth = 8
-	maxEchoedValue     = 256 // longest value echoed back in an error
+	// maxEchoedValue is the most bytes of a value (or a field's path)
+	// echoed back in an error, cut on a character boundary and marked with
+	// echoCut (cutEcho).
+	maxEchoedValue = 256
+	echoCut        = "…"
 )
 
 // Codes of 400 problems, sent as data.errors[].message.
@@ -144,6 +148,11 @@ func decodeCreateBody(body []byte) (createRequest, badRequestError) {
 		}
 		return createRequest{}, badRequestError{{Key: keyBody, Message: code, Value: ""}}
 	}
+	// With a key twice, which one was meant is unknown: the checks below
+	// would see the last and custom_data would be stored with both.
+	if dups := duplicateKeys(body); len(dups) > 0 {
+		return createRequest{}, dups
+	}
 	var req createRequest
 	var problems badRequestError
 	problems = requiredString(fields, keyName, keyName, &req.Name, problems)
@@ -198,17 +207,25 @@ func requiredString(fields map[string]json.RawMessage, name, key string, dst *st
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-// echo returns a value as the client sent it, cut to a readable length.
+// echo returns a value as the client sent it, without surrounding
+// space; respondValidation cuts it (cutEcho), so no more than that is
+// copied here.
 func echo(raw json.RawMessage) string {
-	s := string(bytes.TrimSpace(raw))
-	if len(s) > maxEchoedValue {
-		cut := maxEchoedValue
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
+	raw = bytes.TrimSpace(raw)
+	return string(raw[:min(len(raw), maxEchoedValue+utf8.UTFMax)])
+}
+
+// cutEcho cuts s to maxEchoedValue bytes on a character boundary and marks
+// the cut with echoCut; shorter strings are returned as they are.
+func cutEcho(s string) string {
+	if len(s) <= maxEchoedValue {
+		return s
 	}
-	return s
+	cut := maxEchoedValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + echoCut
 }
 
 // depth returns the deepest nesting of objects and arrays in valid JSON;

@@ -41,7 +41,14 @@ func respond(c *gin.Context, status int, message string, data any) {
 	c.Data(status, "application/json; charset=utf-8", body)
 }
 
+// respondValidation answers the problems, each value and key cut to
+// maxEchoedValue bytes (cutEcho): whatever rule produced them, a client
+// never gets back more than that of what it sent.
 func respondValidation(c *gin.Context, status int, errs []fieldError) {
 	c.Abort()
-	respond(c, status, "validation failed", validationData{Type: typeValidationError, Errors: errs})
+	cut := make([]fieldError, len(errs))
+	for i, e := range errs {
+		cut[i] = fieldError{Key: cutEcho(e.Key), Message: e.Message, Value: cutEcho(e.Value)}
+	}
+	respond(c, status, "validation failed", validationData{Type: typeValidationError, Errors: cut})
 }

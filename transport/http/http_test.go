@@ -127,6 +127,8 @@ func FuzzCreateCustomer(f *testing.F) {
 		`{"name":"","custom_data":{"vat":""}}`, `{}`, `[]`, `null`, `"x"`, `{"name":1,"description":[],"custom_data":"vat"}`,
 		`{"name":"A","custom_data":{"vat":"IT1","a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":1}}}}}}}}}`,
 		`{"name":"\u0000","custom_data":{"vat":"DE 123.456.789"}}`, "{\"name\":\"\xff\"}", `{"name":"a"`,
+		`{"name":"A","name":"B","custom_data":{"vat":"IT12345678901","v\u0061t":"IT1","l":[{"k":1,"k":2}]}}`,
+		`{"name":"\u202eA\u200b","custom_data":{"vat":"IT12345678901"}}`,
 	} {
 		f.Add([]byte(seed), "application/json")
 	}
