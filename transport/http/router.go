@@ -21,7 +21,8 @@ type Deps struct {
 	// without it that route is unknown (404).
 	ListCustomerEvents ListCustomerEventsHandler
 	// Checks are the readiness checks by part name (event_store, broker,
-	// read_model).
+	// read_model): an error fails readiness (503) unless the check is
+	// Degradable; wrapping ErrCatchingUp says "catching_up" for "down".
 	Checks map[string]func(context.Context) error
 	Logger *slog.Logger
 }
@@ -49,7 +50,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 		d.Logger = slog.Default()
 	}
 	r := newEngine(d.Logger)
-	health := healthAPI{checks: d.Checks}
+	health := newHealthAPI(d.Checks, d.Logger)
 	r.GET("/livez", health.live)
 	r.GET("/readyz", health.ready)
 

@@ -96,9 +96,14 @@ func (s *Service) newHandler() (http.Handler, error) {
 	return transporthttp.NewHandler(transporthttp.Deps{
 		Verifier: verifier, CreateCustomer: create, GetCustomer: get, ListCustomers: list, Logger: s.logger,
 		ListCustomerEvents: events,
+		// Readiness means this replica can serve its API. Without the
+		// broker it can: creates are stored and relayed once NATS is back,
+		// reads answer, only later than usual; and every replica shares the
+		// broker, so failing readiness for it would take them all out of
+		// rotation at once. It is reported as degraded.
 		Checks: map[string]func(context.Context) error{
 			"event_store": s.store.Ping,
-			"broker":      s.brokerReady,
+			"broker":      transporthttp.Degradable(s.brokerReady),
 			"read_model":  s.readModelReady,
 		},
 	})
@@ -140,7 +145,7 @@ func (s *Service) readModelReady(ctx context.Context) error {
 // instance started (lists of it are complete).
 func (s *Service) caughtUp(ctx context.Context) error {
 	if s.bootstrapping.Load() {
-		return errors.New("catching up: loading the read model from the event store")
+		return fmt.Errorf("%w: loading the read model from the event store", transporthttp.ErrCatchingUp)
 	}
 	return s.catchUp.check(ctx)
 }

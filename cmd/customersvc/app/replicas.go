@@ -18,6 +18,7 @@ import (
 
 	"github.com/customersvc/customersvc/internal/durable"
 	"github.com/customersvc/customersvc/query"
+	transporthttp "github.com/customersvc/customersvc/transport/http"
 	natsx "github.com/customersvc/customersvc/transport/nats"
 )
 
@@ -112,12 +113,12 @@ func (c *catchUp) check(ctx context.Context) error {
 	at, err := c.checkpoint(ctx)
 	switch {
 	case err != nil:
-		c.err = fmt.Errorf("catching up: %w", err)
+		c.err = fmt.Errorf("%w: %w", transporthttp.ErrCatchingUp, err)
 	case at >= c.target:
 		c.done.Store(true)
 		c.err = nil
 	default:
-		c.err = fmt.Errorf("catching up: applied up to log position %d of %d", at, c.target)
+		c.err = fmt.Errorf("%w: applied up to log position %d of %d", transporthttp.ErrCatchingUp, at, c.target)
 	}
 	return c.err
 }
