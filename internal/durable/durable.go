@@ -79,3 +79,42 @@ func Sync(path string) error {
 	}
 	return nil
 }
+
+// Tightened is a file or directory whose mode Private narrowed.
+type Tightened struct {
+	Path     string
+	From, To fs.FileMode
+}
+
+// Private makes path, and when it is a directory everything under it,
+// private to its owner: the group's and others' permission bits are
+// removed (0644 becomes 0600, 0755 0700); the owner's are kept. Symbolic
+// links are neither changed nor followed, and the paths skip names are
+// left as they are. It returns what it changed, and stops at the first
+// path it cannot change (a file of another user, say).
+func Private(path string, skip func(path string) bool) ([]Tightened, error) {
+	var changed []Tightened
+	err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("durable: %w", err)
+		}
+		if d.Type()&fs.ModeSymlink != 0 || (skip != nil && skip(p)) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("durable: %w", err)
+		}
+		from := info.Mode().Perm()
+		if from&0o077 == 0 {
+			return nil
+		}
+		to := from &^ 0o077
+		if err := os.Chmod(p, to|info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+			return fmt.Errorf("durable: make private: %w", err)
+		}
+		changed = append(changed, Tightened{Path: p, From: from, To: to})
+		return nil
+	})
+	return changed, err
+}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -70,8 +69,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+	if err := prepareDataDir(cfg.DataDir, logger); err != nil {
+		return nil, err
 	}
 	s := &Service{cfg: cfg, logger: logger}
 	defer func() {

@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/customersvc/customersvc/internal/durable"
@@ -21,8 +23,10 @@ const SecretFile = "auth.secret"
 //
 // The file holds the secret hex-encoded (what `openssl rand -hex 32` prints);
 // surrounding whitespace is ignored and it must decode to at least
-// MinSecretBytes. An operator may therefore provide their own. A new file is
-// created with mode 0600 (dataDir with 0700 if missing).
+// MinSecretBytes. An operator may therefore provide their own, private to
+// the service's user: a file its group or others may read is refused
+// (chmod 600). A new file is created with mode 0600 (dataDir with 0700 if
+// missing).
 //
 // Concurrent callers, in one process or several sharing dataDir, all get the
 // same secret: the new secret is written to a temporary file and published
@@ -48,9 +52,9 @@ func LoadOrCreateSecret(dataDir string) ([]byte, error) {
 }
 
 func readSecret(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := readPrivateFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("auth: read secret: %w", err)
+		return nil, err
 	}
 	// The decoder's error quotes the offending byte; keep the secret's
 	// content out of messages.
@@ -62,6 +66,30 @@ func readSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("auth: %s holds %d bytes, need at least %d", path, len(secret), MinSecretBytes)
 	}
 	return secret, nil
+}
+
+// readPrivateFile reads the secret's file, refusing it when its group or
+// others may read or write it: whoever else could read it can mint tokens,
+// so the operator must narrow it, and replace the secret if in doubt.
+// (Windows has no such mode bits.)
+func readPrivateFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("auth: read secret: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("auth: read secret: %w", err)
+	}
+	if mode := info.Mode().Perm(); mode&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("auth: %s is open to its group or others (mode %04o): refusing a secret others may have read; run chmod 600 %s (and replace the secret if someone may have read it)", path, mode, path)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("auth: read secret: %w", err)
+	}
+	return data, nil
 }
 
 // createSecret publishes a new random secret at path unless one exists;

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package app
+
+// restrictUmask does nothing where there is no umask.
+func restrictUmask() {}
