@@ -29,11 +29,11 @@ type soakConfig struct {
 }
 
 // serviceProbe reads the service's own figures: its process, its data
-// directory and its admin API.
+// directory and its profiler (DEBUG_ADDR).
 type serviceProbe struct {
 	pid       int    // 0: no process figures
 	dataDir   string // "": no file sizes
-	adminBase string // "": no goroutine count
+	debugBase string // the profiler's base URL; "": no goroutine count
 }
 
 // Interval is one line of a soak: what the clients saw in it and the
@@ -101,7 +101,7 @@ func runSoak(ctx context.Context, args []string) error {
 	u := fs.String("url", "", "a running service's base URL; empty builds and starts one on a fresh DATA_DIR")
 	pid := fs.Int("pid", 0, "with -url: the service's process, for RSS and open files")
 	dataDir := fs.String("data-dir", "", "with -url: the service's DATA_DIR, for auth.secret and file sizes")
-	admin := fs.String("admin", "", "with -url: the service's admin base URL, for goroutines")
+	debugURL := fs.String("debug-url", "", "with -url: the base URL of the service's DEBUG_ADDR (http://127.0.0.1:6060), for goroutines")
 	secret := fs.String("secret", os.Getenv("AUTH_HS256_SECRET"), "with -url: HS256 secret; empty reads -data-dir")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -117,16 +117,22 @@ func runSoak(ctx context.Context, args []string) error {
 			return err
 		}
 		cfg.load.URL, cfg.load.Secret = strings.TrimRight(*u, "/"), key
-		cfg.service = serviceProbe{pid: *pid, dataDir: *dataDir, adminBase: strings.TrimRight(*admin, "/")}
+		cfg.service = serviceProbe{pid: *pid, dataDir: *dataDir, debugBase: strings.TrimRight(*debugURL, "/")}
 		return soak(ctx, cfg, os.Stdout)
 	}
-	svc, err := startService(ctx, "127.0.0.1:18080", "")
+	// The profiler, which the goroutine count is read from, has its own
+	// address (DEBUG_ADDR), off unless set.
+	debug, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	svc, err := startServiceEnv(ctx, "127.0.0.1:18080", "", "DEBUG_ADDR="+debug)
 	if err != nil {
 		return err
 	}
 	defer svc.stop()
 	cfg.load.URL, cfg.load.Secret = svc.base, svc.secret
-	cfg.service = serviceProbe{pid: svc.cmd.Process.Pid, dataDir: svc.dataDir, adminBase: svc.adminBase}
+	cfg.service = serviceProbe{pid: svc.cmd.Process.Pid, dataDir: svc.dataDir, debugBase: "http://" + debug}
 	return soak(ctx, cfg, os.Stdout)
 }
 
@@ -233,19 +239,20 @@ func (p serviceProbe) sample(ctx context.Context, iv *Interval) {
 			iv.OpenFiles = len(fds)
 		}
 	}
-	if p.adminBase != "" {
-		iv.Goroutines = goroutines(ctx, p.adminBase)
+	if p.debugBase != "" {
+		iv.Goroutines = goroutines(ctx, p.debugBase)
 	}
 	if p.dataDir != "" {
 		iv.Files = dataDirSizes(p.dataDir)
 	}
 }
 
-// goroutines reads the count from the profiler's goroutine page.
-func goroutines(ctx context.Context, adminBase string) int {
+// goroutines reads the count from the goroutine page of the profiler at
+// debugBase (the service's DEBUG_ADDR); 0 when it cannot.
+func goroutines(ctx context.Context, debugBase string) int {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", adminBase+"/debug/pprof/goroutine?debug=1", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", debugBase+"/debug/pprof/goroutine?debug=1", nil)
 	if err != nil {
 		return 0
 	}
@@ -255,6 +262,9 @@ func goroutines(ctx context.Context, adminBase string) int {
 	}
 	defer res.Body.Close()
 	var total int
+	if res.StatusCode != http.StatusOK {
+		return 0
+	}
 	if _, err := fmt.Fscanf(res.Body, "goroutine profile: total %d", &total); err != nil {
 		return 0
 	}

@@ -3,11 +3,15 @@ package main
 import (
 	"encoding/xml"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	transporthttp "github.com/customersvc/customersvc/transport/http"
 )
 
 // TestVerdictComparesTheWindows: a soak whose pace falls by a fifth misses
@@ -101,5 +105,21 @@ func TestDataDirSizes(t *testing.T) {
 	got := dataDirSizes(dir)
 	if len(got) != 2 || got["events.db"] != 1000 || got["nats"] != 500 {
 		t.Fatalf("sizes %v", got)
+	}
+}
+
+// TestGoroutinesFromTheDebugListener: the count is read from the service's
+// own profiler handler (DEBUG_ADDR) on a loopback address, and is 0 where
+// no profiler answers (the admin API no longer serves /debug/pprof/).
+func TestGoroutinesFromTheDebugListener(t *testing.T) {
+	debug := httptest.NewServer(transporthttp.NewDebugHandler(transporthttp.DebugDeps{}))
+	defer debug.Close()
+	if n := goroutines(t.Context(), debug.URL); n <= 0 {
+		t.Fatalf("goroutines from the debug listener: %d, want > 0", n)
+	}
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	if n := goroutines(t.Context(), notFound.URL); n != 0 {
+		t.Fatalf("goroutines without a profiler: %d, want 0", n)
 	}
 }
