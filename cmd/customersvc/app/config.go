@@ -93,7 +93,11 @@ type Config struct {
 
 	EventSource     string
 	ShutdownTimeout time.Duration
-	LogLevel        string
+	// StartupTimeout is how long start-up keeps trying to reach an external
+	// EventStoreDB and NATS (a cold `docker compose up` starts them together
+	// with the service) before it gives up.
+	StartupTimeout time.Duration
+	LogLevel       string
 }
 
 // setting ties a Config field to its environment variable and flag.
@@ -138,6 +142,7 @@ func (c *Config) settings() []setting {
 		{env: "BRANDING_DARK_LOGO_URL", flag: "branding-dark-logo-url", usage: "dark-theme logo URL given to new customers", str: &c.BrandingDarkLogoURL},
 		{env: "EVENT_SOURCE", flag: "event-source", usage: "CloudEvents source of published events", str: &c.EventSource},
 		{env: "SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", usage: "time allowed for a graceful stop", dur: &c.ShutdownTimeout},
+		{env: "STARTUP_TIMEOUT", flag: "startup-timeout", usage: "how long start-up retries an unreachable EventStoreDB or NATS", dur: &c.StartupTimeout},
 		{env: "ADMIN_ADDR", flag: "admin-addr", usage: "address of the operators' API; empty: off", str: &c.AdminAddr},
 		{env: "LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 		{env: "ADMIN_ALLOWED_HOSTS", flag: "admin-allowed-hosts", usage: "comma-separated host names the admin and debug listeners answer to besides loopback", str: &c.AdminAllowedHosts},
@@ -188,6 +193,7 @@ func DefaultConfig() Config {
 		AuthLeeway:            auth.DefaultLeeway,
 		AuthJWKSMaxStaleness:  auth.DefaultJWKSMaxStaleness,
 		ShutdownTimeout:       30 * time.Second,
+		StartupTimeout:        2 * time.Minute,
 		LogLevel:              "info",
 	}
 }
@@ -376,6 +382,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT must be positive")
+	}
+	if c.StartupTimeout <= 0 {
+		bad("STARTUP_TIMEOUT must be positive")
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		bad("LOG_LEVEL: %v", err)

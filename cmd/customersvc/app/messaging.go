@@ -114,20 +114,47 @@ func (s *Service) connectBroker() (*broker, error) {
 	return b, nil
 }
 
-// checkJetStream fails start-up, in one line, on a NATS without JetStream.
+// checkJetStream waits until JetStream answers: at once on the embedded
+// server; an external one until the start-up deadline (a cold compose up
+// starts it with the service, and a cluster's JetStream answers only once
+// the cluster has formed). A server without JetStream fails start-up, in
+// one line, at once.
 func (s *Service) checkJetStream(ctx context.Context, js jetstream.JetStream) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	_, err := js.AccountInfo(ctx)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, jetstream.ErrJetStreamNotEnabled), errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount):
-		return errors.New("NATS_URL: the server does not run JetStream (start nats-server with -js)")
-	case s.broker.embedded == nil:
-		return fmt.Errorf("NATS_URL: JetStream does not answer: %w", err)
+	check := func(ctx context.Context) error {
+		_, err := js.AccountInfo(ctx)
+		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+			// Also what a server answers while its JetStream is still
+			// starting: only the server's own word is final.
+			on, _ := s.broker.pub.ConnectedServerJetStream()
+			if (!on && s.broker.pub.Status() == nats.CONNECTED) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+				return permanent(errors.New("NATS_URL: the server does not run JetStream (start nats-server with -js)"))
+			}
+		}
+		return err
 	}
-	return err
+	if s.broker.embedded != nil {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		err := check(ctx)
+		if p, ok := errors.AsType[permanentError](err); ok {
+			return p.err
+		}
+		return err
+	}
+	return s.retryStartup(ctx, "NATS_URL", "NATS", func(ctx context.Context) error {
+		for _, nc := range []*nats.Conn{s.broker.pub, s.broker.sub} {
+			if st := nc.Status(); st != nats.CONNECTED {
+				if err := nc.LastError(); err != nil {
+					return fmt.Errorf("not connected (%s): %w", st, err)
+				}
+				return fmt.Errorf("not connected (%s)", st)
+			}
+		}
+		if err := check(ctx); err != nil {
+			return fmt.Errorf("JetStream does not answer: %w", err)
+		}
+		return nil
+	})
 }
 
 // startRelay starts the relay. Replicas (an external event store and an

@@ -26,6 +26,8 @@ import (
 type Service struct {
 	cfg    Config
 	logger *slog.Logger
+	// startBy is the start-up deadline: STARTUP_TIMEOUT after Start began.
+	startBy time.Time
 
 	store     eventstore.Store
 	readModel readModel
@@ -72,7 +74,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (svc *Service, 
 	if err := prepareDataDir(cfg.DataDir, logger); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, logger: logger}
+	s := &Service{cfg: cfg, logger: logger, startBy: time.Now().Add(cfg.StartupTimeout)}
 	defer func() {
 		if err != nil {
 			// Stop what runs in the background before closing what it uses.

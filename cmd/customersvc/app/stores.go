@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
 	"github.com/customersvc/customersvc/command/eventstore"
 	"github.com/customersvc/customersvc/command/eventstore/esdb"
 
@@ -75,11 +77,26 @@ func (s *Service) openEventStore(ctx context.Context) (eventstore.Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	// Fail start-up on an unreachable server rather than at the first request.
-	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := store.Ping(pingCtx); err != nil {
+	// Wait for the server until the start-up deadline (a cold compose up
+	// starts it with the service), then fail start-up rather than at the
+	// first request. The client gives up on its own after about a second
+	// of discovery; the store starts a new one on each attempt.
+	err = s.retryStartup(ctx, "EVENTSTORE_URL", "EventStoreDB", func(ctx context.Context) error {
+		err := store.Ping(ctx)
+		if isAccessError(err) {
+			return permanent(err)
+		}
+		return err
+	})
+	if err != nil {
 		return nil, errors.Join(err, store.Close())
 	}
 	return store, nil
+}
+
+// isAccessError reports whether the server refused the credentials, which
+// waiting does not change.
+func isAccessError(err error) bool {
+	e, ok := errors.AsType[*esdbclient.Error](err)
+	return ok && (e.IsErrorCode(esdbclient.ErrorCodeUnauthenticated) || e.IsErrorCode(esdbclient.ErrorCodeAccessDenied))
 }
