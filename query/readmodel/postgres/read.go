@@ -31,16 +31,40 @@ func (s *Store) Customer(ctx context.Context, id string) (query.Customer, error)
 }
 
 // Customers implements query.ReadModel, as the SQLite read model does:
-// the same filter, order, paging and counts.
+// the same filter, order, paging and counts. The page is read on the
+// index of its sort, after q.After or past q.Offset, one row more than it
+// holds to learn whether another follows; a page by number starts after
+// the row before it, found on that index alone (rowBefore). A search that
+// matches few customers reads the trigram index's candidates instead
+// (readCandidates).
 func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.CustomerList, error) {
+	many := false
+	if candidateSearch(q) {
+		list, ok, more, err := s.readCandidates(ctx, q)
+		if ok || err != nil {
+			return list, err
+		}
+		many = more
+	}
 	list := query.CustomerList{Customers: []query.Customer{}}
 	var err error
-	list.Total, list.TotalExact, err = s.count(ctx, q)
+	list.Total, list.TotalExact, err = s.count(ctx, q, many)
 	if err != nil {
 		return query.CustomerList{}, err
 	}
 	if list.TotalExact && q.After == nil && q.Offset >= list.Total {
 		return list, nil
+	}
+	if q.Offset > 0 && q.After == nil && q.Search == "" {
+		// OFFSET reads the row of each customer it skips; the row before
+		// the page, found on the sort's index, skips index entries only,
+		// and the page is then a keyset page.
+		before, ok, err := s.rowBefore(ctx, q, list.Total)
+		if err != nil || !ok {
+			return list, err
+		}
+		q.After, q.Offset = &before, 0
+		s.rowBeforeReads.Add(1)
 	}
 	stmt, args := pageQuery(q)
 	rows, err := s.pool.Query(ctx, stmt, args...)
@@ -68,22 +92,59 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 	return list, nil
 }
 
+// rowBefore is the position of the customer just before q's page (at
+// q.Offset-1 in q's order), from whichever end of the scope's total
+// customers is nearer, as the SQLite read model finds it; ok is false
+// when the scope has no such customer.
+//
+// It reads the sort's index (scope, sort column, id) only: an index-only
+// scan, which skips the heap for the pages the visibility map marks
+// all-visible, so a table that (auto)vacuum has not yet visited since a
+// bulk load costs a heap read per entry skipped, as OFFSET does. A
+// rebuild's copy is vacuumed before it serves (Loader.Finish).
+func (s *Store) rowBefore(ctx context.Context, q query.ListQuery, total int) (query.Position, bool, error) {
+	skip := q.Offset - 1
+	if q.Offset > total/2 && q.Offset <= total {
+		q.Desc, skip = !q.Desc, total-q.Offset
+	}
+	f := filter(query.ListQuery{Scope: q.Scope}, false)
+	var p query.Position
+	key := any(&p.Time)
+	if q.SortBy == query.SortByName {
+		key = &p.NameKey
+	}
+	stmt := `SELECT ` + readmodel.SortColumn(q.SortBy) + `, id FROM customers` + f.where() + readmodel.OrderBy(q) +
+		` LIMIT 1 OFFSET ` + f.param(skip)
+	err := s.pool.QueryRow(ctx, stmt, f.args...).Scan(key, &p.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return query.Position{}, false, nil
+	}
+	if err != nil {
+		return query.Position{}, false, fmt.Errorf("list customers: %w", err)
+	}
+	return p, true, nil
+}
+
 // count is how many customers q matches: the counters without a search,
 // with one an exact count up to query.ExactCountLimit and an estimate
-// beyond.
-func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error) {
+// beyond; many says that the search is known to match more than
+// query.ExactCountLimit (its candidates were more), so it is estimated
+// without counting.
+func (s *Store) count(ctx context.Context, q query.ListQuery, many bool) (int, bool, error) {
 	if q.Search == "" {
 		n, err := s.scopeCount(ctx, q.Scope)
 		return n, true, err
 	}
-	var n int
-	stmt, args := countQuery(q)
-	err := s.pool.QueryRow(ctx, stmt, args...).Scan(&n)
-	if err != nil {
-		return 0, false, fmt.Errorf("count customers: %w", err)
-	}
-	if n <= query.ExactCountLimit {
-		return n, true, nil
+	if !many {
+		var n int
+		stmt, args := countQuery(q)
+		err := s.pool.QueryRow(ctx, stmt, args...).Scan(&n)
+		if err != nil {
+			return 0, false, fmt.Errorf("count customers: %w", err)
+		}
+		if n <= query.ExactCountLimit {
+			return n, true, nil
+		}
 	}
 	scoped, err := s.scopeCount(ctx, q.Scope)
 	if err != nil {
@@ -92,7 +153,7 @@ func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error)
 	var sampled, matched int
 	f := filter(query.ListQuery{Scope: q.Scope}, false)
 	search := f.param([]byte(strings.ToLower(q.Search)))
-	stmt = `SELECT count(*), count(*) FILTER (WHERE position(` + search + `::bytea in search_text) > 0)
+	stmt := `SELECT count(*), count(*) FILTER (WHERE position(` + search + `::bytea in search_text) > 0)
 FROM (SELECT search_text FROM customers` + f.where() + ` LIMIT ` + f.param(query.EstimateSample) + `) AS sample`
 	err = s.pool.QueryRow(ctx, stmt, f.args...).Scan(&sampled, &matched)
 	if err != nil {

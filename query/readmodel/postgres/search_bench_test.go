@@ -73,15 +73,19 @@ func rebuild(tb testing.TB, s *postgres.Store, customers []query.Customer) {
 	}
 }
 
-// BenchmarkSearch: Customers with a search, at 20,000 and 200,000
-// customers, which a rebuild loads first. A search of one customer's name
-// costs about the same at both sizes; one of a VAT number, digits of few
-// distinct trigrams, reads index candidates in proportion to the
-// customers; one of a twelfth of them counts up to
-// query.ExactCountLimit+1 from the index; one of all of them reads a page
-// in the sort order, a count stopped at query.ExactCountLimit+1 and a
-// sample, the same at both sizes; one shorter than a trigram that matches
-// none reads every customer, as every search did before the index.
+// BenchmarkSearch: Customers with a search, and pages by number, at
+// 20,000 and 200,000 customers, which a rebuild loads first. A search of
+// one customer's name, of a VAT number or six of its digits, or of a
+// twelfth of the customers reads the trigram index's candidates (at most
+// query.ExactCountLimit), the same at both sizes but for the twelfth,
+// whose candidates grow with the customers up to that limit; one of all
+// of them reads a page in the sort order, a count stopped at
+// query.ExactCountLimit+1 and a sample, the same at both sizes; one
+// shorter than a trigram that matches none reads every customer, as
+// every search did before the index. A page by number in the middle or at
+// the end starts after the row before it, found on the sort's index from
+// the nearer end: a page in the middle costs in proportion to the
+// customers (index entries skipped), the last page as the first.
 //
 //	go test -run '^$' -bench Search ./query/readmodel/postgres/
 func BenchmarkSearch(b *testing.B) {
@@ -89,15 +93,22 @@ func BenchmarkSearch(b *testing.B) {
 	for _, rows := range []int{20_000, 200_000} {
 		s := openStore(b, pgtest.Database(b))
 		rebuild(b, s, manyCustomers(rows))
-		for _, bc := range []struct{ name, search string }{
-			{"one-name", word(rows / 2)},
-			{"one-vat", fmt.Sprintf("%011d", rows/2)},
-			{"twelfth", "acme"},
-			{"all", "customer since"},
-			{"short-none", "zq"},
+		for _, bc := range []struct {
+			name, search string
+			offset       int
+		}{
+			{"one-name", word(rows / 2), 0},
+			{"one-vat", fmt.Sprintf("%011d", rows/2+1), 0},
+			{"vat-6-digits", fmt.Sprintf("%06d", rows/2+1)[:6], 0},
+			{"twelfth", "acme", 0},
+			{"all", "customer since", 0},
+			{"short-none", "zq", 0},
+			{"page-first", "", 0},
+			{"page-middle", "", rows / 2},
+			{"page-last", "", rows - 20},
 		} {
 			b.Run(fmt.Sprintf("rows=%d/%s", rows, bc.name), func(b *testing.B) {
-				q := query.ListQuery{Scope: domain.Scope{All: true}, Search: bc.search, SortBy: query.SortByName, Limit: 20}
+				q := query.ListQuery{Scope: domain.Scope{All: true}, Search: bc.search, SortBy: query.SortByName, Offset: bc.offset, Limit: 20}
 				for b.Loop() {
 					if _, err := s.Customers(b.Context(), q); err != nil {
 						b.Fatal(err)

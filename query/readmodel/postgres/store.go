@@ -25,6 +25,10 @@ import (
 type Store struct {
 	pool  *pgxpool.Pool
 	raced atomic.Int64 // batches run again after another writer inserted a customer first
+	// For tests: how many searches read the trigram index's candidates
+	// (readCandidates), how many pages by number started after the row
+	// before them (rowBefore).
+	candidateReads, rowBeforeReads atomic.Int64
 }
 
 var (
