@@ -11,9 +11,10 @@ import (
 	natsx "github.com/customersvc/customersvc/transport/nats"
 )
 
-// DeadLetters is the dead-letter stream the admin API lists and replays.
+// DeadLetters is the dead-letter stream the admin API lists, a page at a
+// time, and replays.
 type DeadLetters interface {
-	List(ctx context.Context) ([]natsx.Parked, error)
+	Page(ctx context.Context, after uint64, limit int) (natsx.ParkedPage, error)
 	Replay(ctx context.Context, seq uint64) error
 }
 
@@ -66,7 +67,7 @@ func (d AdminDeps) Validate() error {
 //
 // The routes:
 //
-//	GET  /admin/deadletters                 parked events
+//	GET  /admin/deadletters                 parked events, a page (after, limit)
 //	POST /admin/deadletters/{seq}/replay    publish one again
 //	POST /admin/deadletters/replay          publish all again
 //	GET  /admin/projections                 checkpoints, log head, lag

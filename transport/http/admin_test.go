@@ -42,8 +42,12 @@ type deadLettersDouble struct {
 	replayed *[]uint64
 }
 
-func (d deadLettersDouble) List(context.Context) ([]natsx.Parked, error) {
-	return []natsx.Parked{{Sequence: 1, EventID: "e-1", Reason: "bad"}}, d.listErr
+func (d deadLettersDouble) Page(_ context.Context, after uint64, _ int) (natsx.ParkedPage, error) {
+	page := natsx.ParkedPage{Total: 1, LastSequence: 1}
+	if after < 1 {
+		page.Parked = []natsx.Parked{{Sequence: 1, EventID: "e-1", Reason: "bad"}}
+	}
+	return page, d.listErr
 }
 
 func (d deadLettersDouble) Replay(_ context.Context, seq uint64) error {
@@ -127,7 +131,8 @@ func TestAdminDeadLetters(t *testing.T) {
 		body               string
 	}{
 		{"list200", "GET", "/admin/deadletters", 200, `"data":{"parked":[{"sequence":1,"event_id":"e-1"`},
-		{"listCountsSinceStart", "GET", "/admin/deadletters", 200, `"parked_since_start":3}`},
+		{"listCountsSinceStart", "GET", "/admin/deadletters", 200, `"parked_since_start":3,"total":1,"limit":100,"next":null}`},
+		{"listPastTheEnd", "GET", "/admin/deadletters?after=1&limit=5", 200, `"data":{"parked":[],"parked_since_start":3,"total":1,"limit":5,"next":null}`},
 		{"replay200", "POST", "/admin/deadletters/1/replay", 200, `{"code":200,"message":"dead letter replayed","data":{"replayed":[1]}}`},
 		{"replayAll200", "POST", "/admin/deadletters/replay", 200, `"data":{"replayed":[1]}`},
 		{"replay404Unknown", "POST", "/admin/deadletters/99/replay", 404, `{"code":404,"message":"dead letter not found","data":{}}`},

@@ -20,27 +20,73 @@ const (
 )
 
 // DeadLetters is the dead-letter stream: poison events parked by the
-// projectors, kept until an operator replays or drops them.
+// projectors, kept until an operator replays or drops them, or until the
+// stream's retention limits remove the oldest.
 type DeadLetters struct {
 	js      jetstream.JetStream
 	stream  string
 	subject string // where parked events are published
 }
 
-// NewDeadLetters provisions the dead-letter stream (once, at start-up).
-func NewDeadLetters(ctx context.Context, js jetstream.JetStream, stream, subject string, replicas int) (*DeadLetters, error) {
+// DeadLetterConfig describes the dead-letter stream.
+type DeadLetterConfig struct {
+	Stream   string // <NATS_STREAM>_DEADLETTER
+	Subject  string // deadletter.<prefix>
+	Replicas int
+	// MaxAge, MaxBytes and MaxMsgs bound what the stream keeps: past any
+	// of them, the oldest dead letters go first. Zero is no such bound.
+	// Dead letters hold whole customers, so keeping them forever costs
+	// disk and privacy; the event store keeps every event anyway, and a
+	// rebuild applies them again.
+	MaxAge   time.Duration
+	MaxBytes int64
+	MaxMsgs  int64
+}
+
+// Validate returns every problem of the configuration.
+func (c DeadLetterConfig) Validate() error {
+	var errs []error
+	if c.Stream == "" || c.Subject == "" {
+		errs = append(errs, errors.New("dead letters: empty stream name or subject"))
+	}
+	if c.MaxAge < 0 || c.MaxBytes < 0 || c.MaxMsgs < 0 {
+		errs = append(errs, errors.New("dead letters: negative retention limit"))
+	}
+	return errors.Join(errs...)
+}
+
+// NewDeadLetters provisions the dead-letter stream (once, at start-up): it
+// creates it, or updates an existing one to cfg's limits.
+func NewDeadLetters(ctx context.Context, js jetstream.JetStream, cfg DeadLetterConfig) (*DeadLetters, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        stream,
+		Name:        cfg.Stream,
 		Description: "customersvc events a projector could not apply",
-		Subjects:    []string{subject},
+		Subjects:    []string{cfg.Subject},
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
-		Replicas:    max(replicas, 1),
+		// A full stream drops its oldest dead letter rather than refuse a
+		// new one: a refused park would stop the projector on that event.
+		Discard:  jetstream.DiscardOld,
+		MaxAge:   cfg.MaxAge,
+		MaxBytes: noLimitIfZero(cfg.MaxBytes),
+		MaxMsgs:  noLimitIfZero(cfg.MaxMsgs),
+		Replicas: max(cfg.Replicas, 1),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("provision stream %s: %w", stream, err)
+		return nil, fmt.Errorf("provision stream %s: %w", cfg.Stream, err)
 	}
-	return &DeadLetters{js: js, stream: stream, subject: subject}, nil
+	return &DeadLetters{js: js, stream: cfg.Stream, subject: cfg.Subject}, nil
+}
+
+// noLimitIfZero is n, or JetStream's "no limit" (-1) for zero.
+func noLimitIfZero(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // Park implements Parker: it stores the message with its
@@ -73,31 +119,61 @@ type Parked struct {
 	Data       string            `json:"data"`
 }
 
-// List returns every parked event, oldest first.
-func (d *DeadLetters) List(ctx context.Context) ([]Parked, error) {
+// Page sizes of a dead-letter listing.
+const (
+	DefaultDeadLetterPage = 100
+	MaxDeadLetterPage     = 1000
+)
+
+// ErrBadPageSize says a page size is outside 1 to MaxDeadLetterPage.
+var ErrBadPageSize = fmt.Errorf("page size must be 1 to %d", MaxDeadLetterPage)
+
+// ParkedPage is one page of dead letters, oldest first.
+type ParkedPage struct {
+	Parked []Parked
+	// Next is the sequence to pass as after for the next page; zero on the
+	// last page.
+	Next uint64
+	// Total is how many dead letters the stream holds now, and
+	// LastSequence the sequence of the last one ever parked.
+	Total, LastSequence uint64
+}
+
+// Page returns up to limit parked events with sequences after after,
+// oldest first. It reads only those: one direct get per event, each the
+// next one on the dead-letter subject from a sequence, so replayed and
+// expired sequences cost nothing.
+func (d *DeadLetters) Page(ctx context.Context, after uint64, limit int) (ParkedPage, error) {
+	if limit < 1 || limit > MaxDeadLetterPage {
+		return ParkedPage{}, ErrBadPageSize
+	}
 	s, err := d.js.Stream(ctx, d.stream)
 	if err != nil {
-		return nil, err
+		return ParkedPage{}, err
 	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
-	parked := []Parked{}
-	if info.State.Msgs == 0 {
-		return parked, nil
-	}
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		raw, err := s.GetMsg(ctx, seq)
+	page := ParkedPage{Parked: make([]Parked, 0, min(limit, DefaultDeadLetterPage))}
+	for seq := after + 1; seq != 0 && len(page.Parked) < limit; {
+		raw, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(d.subject))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue // replayed or dropped
+			break // none after seq
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read dead letter %d: %w", seq, err)
+			return ParkedPage{}, fmt.Errorf("read dead letter after %d: %w", seq-1, err)
 		}
-		parked = append(parked, toParked(raw))
+		page.Parked = append(page.Parked, toParked(raw))
+		seq = raw.Sequence + 1
 	}
-	return parked, nil
+	// The state after the reads, so that a page that ends before what was
+	// parked meanwhile still has a next one.
+	info, err := s.Info(ctx)
+	if err != nil {
+		return ParkedPage{}, err
+	}
+	page.Total, page.LastSequence = info.State.Msgs, info.State.LastSeq
+	if n := len(page.Parked); n == limit && page.Parked[n-1].Sequence < page.LastSequence {
+		page.Next = page.Parked[n-1].Sequence
+	}
+	return page, nil
 }
 
 func toParked(raw *jetstream.RawStreamMsg) Parked {

@@ -43,6 +43,13 @@ type Config struct {
 	NATSStreamMaxAge      time.Duration
 	NATSStreamMaxBytes    ByteSize
 	NATSStreamCompression string
+	// The dead-letter stream's retention limits: past any of them, the
+	// oldest dead letters go. They hold whole customers, so keeping them
+	// forever costs disk and privacy; the event store keeps every event.
+	// Zero is no limit.
+	DeadLetterMaxAge   time.Duration
+	DeadLetterMaxBytes ByteSize
+	DeadLetterMaxMsgs  int
 	// NATSReplicas is how many copies a NATS cluster keeps of the stream,
 	// the dead letters and the relay's buckets.
 	NATSReplicas int
@@ -127,6 +134,9 @@ func (c *Config) settings() []setting {
 		{env: "NATS_STREAM_MAX_AGE", flag: "nats-stream-max-age", usage: "oldest event the stream keeps; 0: no limit", dur: &c.NATSStreamMaxAge},
 		{env: "NATS_STREAM_MAX_BYTES", flag: "nats-stream-max-bytes", usage: "uncompressed bytes the stream keeps (e.g. 16GiB); 0: no limit", size: &c.NATSStreamMaxBytes},
 		{env: "NATS_STREAM_COMPRESSION", flag: "nats-stream-compression", usage: "s2 or none", str: &c.NATSStreamCompression},
+		{env: "NATS_DEADLETTER_MAX_AGE", flag: "nats-deadletter-max-age", usage: "oldest dead letter the dead-letter stream keeps; 0: no limit", dur: &c.DeadLetterMaxAge},
+		{env: "NATS_DEADLETTER_MAX_BYTES", flag: "nats-deadletter-max-bytes", usage: "bytes the dead-letter stream keeps (e.g. 1GiB); 0: no limit", size: &c.DeadLetterMaxBytes},
+		{env: "NATS_DEADLETTER_MAX_MSGS", flag: "nats-deadletter-max-msgs", usage: "dead letters the dead-letter stream keeps; 0: no limit", num: &c.DeadLetterMaxMsgs},
 		{env: "NATS_REPLICAS", flag: "nats-replicas", usage: "copies of the stream and buckets a NATS cluster keeps (1 to 5)", num: &c.NATSReplicas},
 		{env: "REPLICA_NAME", flag: "replica-name", usage: "this instance's name among the replicas; empty: the host name", str: &c.ReplicaName},
 		{env: "RELAY_LEASE_TTL", flag: "relay-lease-ttl", usage: "how long a dead relay leader holds the relay before another replica takes over", dur: &c.RelayLeaseTTL},
@@ -195,6 +205,12 @@ func DefaultConfig() Config {
 		ShutdownTimeout:       30 * time.Second,
 		StartupTimeout:        2 * time.Minute,
 		LogLevel:              "info",
+		// Dead letters: 30 days, 1 GiB and 100,000 of them leave time to
+		// notice and replay, bound the disk, and do not keep customers'
+		// data for ever. With NATS_URL the byte limit is the operator's.
+		DeadLetterMaxAge:   30 * 24 * time.Hour,
+		DeadLetterMaxBytes: 1 << 30,
+		DeadLetterMaxMsgs:  100_000,
 	}
 }
 
@@ -269,6 +285,11 @@ func LoadConfig(name string, args []string, getenv func(string) string) (Config,
 		// store limit and refuses the stream when that is smaller; its
 		// operator sets the limit, the age limit applies meanwhile.
 		cfg.NATSStreamMaxBytes = 0
+	}
+	if cfg.NATSURL != "" && !given["nats-deadletter-max-bytes"] {
+		// As the stream's: an external server reserves the byte limit from
+		// its store and refuses the stream when that is smaller.
+		cfg.DeadLetterMaxBytes = 0
 	}
 	return cfg, cfg.Validate()
 }
@@ -353,6 +374,12 @@ func (c Config) Validate() error {
 	}
 	if c.NATSStreamCompression != "s2" && c.NATSStreamCompression != "none" {
 		bad("NATS_STREAM_COMPRESSION %q: want s2 or none", c.NATSStreamCompression)
+	}
+	if c.DeadLetterMaxAge < 0 || (c.DeadLetterMaxAge > 0 && c.DeadLetterMaxAge < time.Minute) {
+		bad("NATS_DEADLETTER_MAX_AGE must be 0 (no limit) or at least 1m")
+	}
+	if c.DeadLetterMaxBytes < 0 || c.DeadLetterMaxMsgs < 0 {
+		bad("NATS_DEADLETTER_MAX_BYTES and NATS_DEADLETTER_MAX_MSGS must not be negative")
 	}
 	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
 		bad("NATS_REPLICAS must be 1 to 5")

@@ -63,7 +63,10 @@ func (s *Service) startMessaging(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if s.deadLetters, err = natsx.NewDeadLetters(ctx, b.js, s.cfg.NATSStream+"_DEADLETTER", "deadletter."+s.cfg.NATSSubjectPrefix, s.cfg.NATSReplicas); err != nil {
+	if s.deadLetters, err = natsx.NewDeadLetters(ctx, b.js, natsx.DeadLetterConfig{
+		Stream: s.cfg.NATSStream + "_DEADLETTER", Subject: "deadletter." + s.cfg.NATSSubjectPrefix, Replicas: s.cfg.NATSReplicas,
+		MaxAge: s.cfg.DeadLetterMaxAge, MaxBytes: int64(s.cfg.DeadLetterMaxBytes), MaxMsgs: int64(s.cfg.DeadLetterMaxMsgs),
+	}); err != nil {
 		return err
 	}
 	background, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -89,7 +92,7 @@ func (s *Service) connectBroker() (*broker, error) {
 	if s.cfg.NATSURL == "" {
 		b.embeddedCfg = natsx.EmbeddedConfig{
 			StoreDir: s.path("nats"), Listen: s.cfg.NATSEmbeddedListen, SyncInterval: EmbeddedSyncInterval,
-			MaxStore: embeddedMaxStore(int64(s.cfg.NATSStreamMaxBytes)), Log: natsx.NewServerLog(s.logger),
+			MaxStore: embeddedMaxStore(int64(s.cfg.NATSStreamMaxBytes), int64(s.cfg.DeadLetterMaxBytes)), Log: natsx.NewServerLog(s.logger),
 		}
 		ns, err := natsx.StartEmbedded(b.embeddedCfg)
 		if err != nil {
@@ -247,11 +250,13 @@ func (s *Service) replicated() bool {
 }
 
 // embeddedMaxStore is what the embedded JetStream may keep: the event
-// stream's byte limit and a gigabyte for the dead letters and the
-// consumers' state. Without a byte limit, nats-server's own choice.
-func embeddedMaxStore(streamMaxBytes int64) int64 {
+// stream's and the dead letters' byte limits (each reserved from it) and a
+// gigabyte for the consumers' state and the buckets (and the dead letters
+// without a limit). Without a byte limit on the events, nats-server's own
+// choice.
+func embeddedMaxStore(streamMaxBytes, deadLetterMaxBytes int64) int64 {
 	if streamMaxBytes <= 0 {
 		return 0
 	}
-	return streamMaxBytes + 1<<30
+	return streamMaxBytes + max(deadLetterMaxBytes, 0) + 1<<30
 }
