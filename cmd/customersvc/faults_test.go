@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	neturl "net/url"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,11 +36,28 @@ func TestCrashUnderLoad(t *testing.T) {
 	got := &acked{ids: map[string]bool{}}
 	ctx, stopLoad := context.WithCancel(context.Background())
 	wg := load(ctx, func() string { return base.Load().(string) }, tok, 8, got)
-	for range 4 {
+	const kills = 5
+	var slowest time.Duration
+	restarted := 0 // restarts that found messages the crash left unacknowledged
+	for i := range kills {
 		time.Sleep(time.Duration(300+rand.IntN(900)) * time.Millisecond)
 		current.kill(t)
-		current = start(t, dir)
+		if i > 0 && strings.Contains(current.logs.String(), "left unacknowledged by the last run") {
+			restarted++
+		}
+		before := got.list()    // every create acknowledged before the crash
+		current = start(t, dir) // returns once /readyz answers 200
 		base.Store(current.base)
+		// Under the load that goes on: every customer acknowledged before
+		// the crash is in the list, within 5 s of readiness (issue 14).
+		took, missing := waitListed(current, tok, before, 35*time.Second)
+		t.Logf("restart %d: the %d customers acknowledged before the crash all listed %v after /readyz answered 200", i+1, len(before), took.Round(time.Millisecond))
+		if missing > 0 {
+			t.Errorf("restart %d: %d of %d acknowledged customers still absent from the list %v after readiness", i+1, missing, len(before), took.Round(time.Millisecond))
+		} else if took > listedWithin {
+			t.Errorf("restart %d: the acknowledged customers took %v after readiness to be listed; want at most %v", i+1, took.Round(time.Millisecond), listedWithin)
+		}
+		slowest = max(slowest, took)
 	}
 	time.Sleep(500 * time.Millisecond)
 	stopLoad()
@@ -46,10 +65,14 @@ func TestCrashUnderLoad(t *testing.T) {
 	if err := current.stop(); err != nil {
 		t.Fatalf("graceful stop after the crashes: %v\n%s", err, current.logs)
 	}
+	if strings.Contains(current.logs.String(), "left unacknowledged by the last run") {
+		restarted++
+	}
+	t.Logf("%d of %d restarts found messages the crash had left unacknowledged, and had them delivered again at once", restarted, kills)
 	if len(got.list()) < 100 {
 		t.Fatalf("only %d creates acknowledged; the load did not run", len(got.list()))
 	}
-	t.Logf("%d creates acknowledged across 4 kills", len(got.list()))
+	t.Logf("%d creates acknowledged across %d kills; the slowest restart listed them all %v after readiness", len(got.list()), kills, slowest.Round(time.Millisecond))
 	// A restart drains what the last run had not projected yet.
 	final := start(t, dir)
 	waitProjected(t, final, tok, len(got.list()))
@@ -84,6 +107,72 @@ func TestShutdownUnderLoad(t *testing.T) {
 	assertLogEqualsReadModel(t, dir, got.list())
 	if t.Failed() {
 		t.Logf("service log:\n%s", p.logs)
+	}
+}
+
+// listedWithin is how soon after a restart's /readyz answers 200 every
+// customer acknowledged before the crash must be listed (issue 14).
+const listedWithin = 5 * time.Second
+
+// waitListed polls the list, from the moment the service is ready, until
+// every id of want is in it and total_count counts at least that many, or
+// until limit. It returns how long that took from its call and how many of
+// want were missing at the last look.
+func waitListed(p *process, tok string, want []string, limit time.Duration) (time.Duration, int) {
+	begin := time.Now()
+	missing := len(want)
+	for time.Since(begin) < limit {
+		total, listed, err := listAll(p.base, tok)
+		if err == nil {
+			missing = 0
+			for _, id := range want {
+				if !listed[id] {
+					missing++
+				}
+			}
+			if missing == 0 && total >= len(want) {
+				return time.Since(begin), 0
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return time.Since(begin), missing
+}
+
+// listAll pages through the whole list, newest first (so the creates going
+// on meanwhile do not lengthen the walk), and returns the first page's
+// total_count and every id seen.
+func listAll(base, tok string) (int, map[string]bool, error) {
+	ids := map[string]bool{}
+	total := -1
+	url := base + "/customers?page_size=100&sort_by=created_at&sort_direction=desc"
+	for cursor := ""; ; {
+		var page struct {
+			Data struct {
+				Customers  []struct{ ID string }
+				Pagination struct {
+					TotalCount int     `json:"total_count"`
+					NextCursor *string `json:"next_cursor"`
+				}
+			}
+		}
+		next := url
+		if cursor != "" {
+			next += "&cursor=" + neturl.QueryEscape(cursor)
+		}
+		if err := getJSON(next, tok, &page); err != nil {
+			return 0, nil, err
+		}
+		if total < 0 {
+			total = page.Data.Pagination.TotalCount
+		}
+		for _, c := range page.Data.Customers {
+			ids[c.ID] = true
+		}
+		if page.Data.Pagination.NextCursor == nil {
+			return total, ids, nil
+		}
+		cursor = *page.Data.Pagination.NextCursor
 	}
 }
 

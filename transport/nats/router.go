@@ -62,7 +62,9 @@ func (c RouterConfig) Durable(projection string) string {
 
 // NewRouter returns a Watermill router that delivers the stream's events
 // to each projector, by projection name, through its own durable consumer
-// (ProjectorDurable). Per message, outermost first: a poison event is
+// (ProjectorDurable). Before subscribing, it makes the messages a crashed
+// run left unacknowledged deliverable again at once (RedeliverPending).
+// Per message, outermost first: a poison event is
 // parked once the retries inside are spent; any other failure goes back to
 // JetStream, which delivers the message again after a pause. Run the
 // router, and Close it at shutdown.
@@ -84,6 +86,9 @@ func NewRouter(cfg RouterConfig, projectors map[string]Projector) (*message.Rout
 		},
 		SubscriberConstructor: func(p cqrs.EventGroupProcessorSubscriberConstructorParams) (message.Subscriber, error) {
 			sc := SubscriberConfig{Stream: cfg.Stream, Durable: cfg.Durable(p.EventGroupName), Logger: wmLogger}
+			// What a crashed run had in hands comes first, now, rather than
+			// after AckWait behind the newer events (issue 14).
+			redeliverPending(cfg.Conn, cfg.Stream, sc.Durable, 10*time.Second, cfg.Logger)
 			if cfg.Replica != "" {
 				sc.InactiveThreshold = cmp.Or(cfg.InactiveThreshold, 24*time.Hour)
 			}

@@ -1,13 +1,17 @@
 package nats
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	wmnats "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // SubscriberConfig configures a projector's Watermill subscriber.
@@ -86,4 +90,87 @@ func NewSubscriber(nc *nats.Conn, cfg SubscriberConfig) (message.Subscriber, err
 			SubscribeOptions: opts,
 		},
 	}, cfg.Logger)
+}
+
+// RedeliverPending makes the messages a durable consumer had delivered but
+// not seen acknowledged deliverable again at once, instead of after
+// AckWait: call it before subscribing. A process that crashed leaves its
+// messages pending on the consumer; JetStream would hand them out again
+// only after AckWait (30 s), behind the newer ones, and until then lists
+// would miss customers whose creates were acknowledged. The consumer is
+// reset to its ack floor (JetStream's consumer reset): delivery starts
+// again from the first message not acknowledged, in stream order, so each
+// customer's events still come in revision order; messages acknowledged
+// above the floor come again too, and the projector skips them as already
+// applied. Nothing is done when the consumer does not exist yet or has
+// nothing pending. On a shared consumer (replicas sharing a read model)
+// the others' messages in flight come again as well, which they skip the
+// same way. A nats-server without consumer resets (2.9 does not answer
+// them) leaves the pending messages to their AckWait, as before, after a
+// wait of resetTimeout. It returns how many messages were pending.
+func RedeliverPending(ctx context.Context, js jetstream.JetStream, stream, durable string) (int, error) {
+	info, err := consumerInfo(ctx, js, stream, durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("consumer %s: %w", durable, err)
+	}
+	if info.NumAckPending == 0 {
+		return 0, nil
+	}
+	// A server without the consumer reset API does not answer it at all:
+	// wait for it briefly, since the consumer info just came back.
+	rctx, cancel := context.WithTimeout(ctx, resetTimeout)
+	defer cancel()
+	if _, err := js.ResetConsumer(rctx, stream, durable); err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer in %v (a nats-server without consumer resets?): %w", resetTimeout, err)
+		}
+		return info.NumAckPending, fmt.Errorf("consumer %s: reset to its ack floor (stream sequence %d): %w", durable, info.AckFloor.Stream, err)
+	}
+	return info.NumAckPending, nil
+}
+
+// resetTimeout bounds the wait for a consumer reset's answer.
+const resetTimeout = 2 * time.Second
+
+// consumerInfo reads a consumer's state, whether it pushes (as
+// NewSubscriber's do) or is pulled.
+func consumerInfo(ctx context.Context, js jetstream.JetStream, stream, durable string) (*jetstream.ConsumerInfo, error) {
+	push, err := js.PushConsumer(ctx, stream, durable)
+	if err == nil {
+		return push.CachedInfo(), nil
+	}
+	if !errors.Is(err, jetstream.ErrNotPushConsumer) {
+		return nil, err
+	}
+	pull, err := js.Consumer(ctx, stream, durable)
+	if err != nil {
+		return nil, err
+	}
+	return pull.CachedInfo(), nil
+}
+
+// redeliverPending runs RedeliverPending for a subscriber about to start,
+// and logs what it did. A NATS that cannot reset the consumer only makes
+// the pending messages wait their AckWait, as before: it is logged, not
+// fatal.
+func redeliverPending(nc *nats.Conn, stream, durable string, timeout time.Duration, logger *slog.Logger) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		logger.Warn("pending messages will come back after the ack wait", "consumer", durable, "error", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	n, err := RedeliverPending(ctx, js, stream, durable)
+	switch {
+	case err != nil:
+		logger.Warn("pending messages will come back after the ack wait", "consumer", durable, "pending", n, "error", err)
+	case n > 0:
+		// An unclean stop left them, or, on a shared consumer, other
+		// replicas have them in hand.
+		logger.Warn("messages left unacknowledged by the last run delivered again now", "consumer", durable, "pending", n)
+	}
 }
