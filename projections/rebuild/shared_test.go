@@ -137,7 +137,7 @@ func mustIndexes(t *testing.T, db string) {
 	t.Helper()
 	names := queryStrings(t, db, `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('customers', 'checkpoints', 'customer_counts') ORDER BY 1`)
 	want := []string{"checkpoints_pkey", "customer_counts_pkey", "customers_created", "customers_name", "customers_parent_created", "customers_parent_name",
-		"customers_parent_updated", "customers_pkey", "customers_updated"}
+		"customers_parent_updated", "customers_pkey", "customers_search_trgm", "customers_updated"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("indexes %v, want %v", names, want)
 	}

@@ -40,6 +40,7 @@ type Store struct {
 	// applies counts ApplyEvents calls, so the indexer sees whether the
 	// projector wrote while it indexed.
 	highest, indexed, applies atomic.Int64
+	indexChunk                int64 // rows a chunk of the indexer adds at most
 	indexWake                 chan struct{}
 	indexErr                  atomic.Pointer[error]
 	stopIndexer               context.CancelFunc
@@ -127,7 +128,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s := &Store{
 		path: path, write: write, read: read, upsert: upsert, selectRow: selectRow, addCount: addCount,
 		wal: sqlitewal.NewLog(path, o.walLimit, busyTimeout), checkpointer: cp,
-		indexWake: make(chan struct{}, 1),
+		indexWake: make(chan struct{}, 1), indexChunk: indexChunk,
+	}
+	if o.walLimit > 0 {
+		s.indexChunk = min(indexChunk, max(64, o.walLimit/4096))
 	}
 	s.highest.Store(highest)
 	s.indexed.Store(indexed)

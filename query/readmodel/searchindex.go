@@ -43,7 +43,11 @@ CREATE TABLE IF NOT EXISTS search_progress (
 `
 
 const (
-	// indexChunk is how many rows one indexing transaction adds at most.
+	// indexChunk is how many rows one indexing transaction adds at most,
+	// under the default limit of the write-ahead log: some 1–2 MB of log.
+	// Under a smaller limit a chunk is cut to a row per 4 KiB of it (at
+	// least 64 rows): at under a kilobyte of log a row, a chunk then
+	// writes at most a quarter of the limit.
 	indexChunk = 2048
 	// indexEvery is how often the indexer looks for rows the projector's
 	// wake-ups did not bring it to (fewer than indexChunk/2 since).
@@ -144,7 +148,7 @@ func (s *Store) wakeIndexer(highest int64) {
 		return
 	}
 	s.highest.Store(highest)
-	if highest-s.indexed.Load() < indexChunk/2 {
+	if highest-s.indexed.Load() < s.indexChunk/2 {
 		return
 	}
 	select {
@@ -153,7 +157,7 @@ func (s *Store) wakeIndexer(highest int64) {
 	}
 }
 
-// indexSome adds up to indexChunk rows above the mark to the index, with
+// indexSome adds up to s.indexChunk rows above the mark to the index, with
 // their terms' counts, and moves the mark past them, in one transaction.
 //
 // The transaction commits without its own fsync: the next commit of the
@@ -196,7 +200,7 @@ func (s *Store) indexSome(ctx context.Context) (err error) {
 	}
 	var docs []doc
 	rows, err := tx.QueryContext(ctx, `SELECT handle, search_text FROM customers WHERE handle > ? ORDER BY handle LIMIT ?`,
-		mark, indexChunk)
+		mark, s.indexChunk)
 	if err != nil {
 		return err
 	}
