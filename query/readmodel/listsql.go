@@ -1,6 +1,12 @@
 package readmodel
 
-import "github.com/customersvc/customersvc/query"
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/customersvc/customersvc/query"
+)
 
 // What the list queries of both read models (this one and postgres) share:
 // the column a list is sorted by, its ORDER BY, and the keyset condition
@@ -44,4 +50,44 @@ func KeysetAfter(q query.ListQuery, place func(any) string) (cond string, ok boo
 		op = " < "
 	}
 	return "(" + SortColumn(q.SortBy) + ", id)" + op + "(" + place(value) + ", " + place(q.After.ID) + ")", true
+}
+
+// PageOfMatches is the page of q among the positions of every customer q
+// matches, found outside SQL (a search read through its index's
+// candidates): it sorts them in q's order, as OrderBy does — the sort
+// key, then the id, by bytes as SQLite's BINARY and PostgreSQL's "C"
+// collation compare — and takes q.Limit after q.After, or past q.Offset.
+// next is the page's last position when more follow.
+func PageOfMatches(matches []query.Position, q query.ListQuery) (page []query.Position, next *query.Position) {
+	order := func(a, b query.Position) int {
+		c := cmp.Compare(a.Time, b.Time)
+		if q.SortBy == query.SortByName {
+			c = strings.Compare(a.NameKey, b.NameKey)
+		}
+		if c == 0 {
+			c = strings.Compare(a.ID, b.ID)
+		}
+		if q.Desc {
+			return -c
+		}
+		return c
+	}
+	slices.SortFunc(matches, order)
+	start := min(q.Offset, len(matches))
+	if q.After != nil {
+		// The first position after the cursor's: order never says equal
+		// here, so the search lands between the two.
+		start, _ = slices.BinarySearchFunc(matches, *q.After, func(p, after query.Position) int {
+			if order(p, after) <= 0 {
+				return -1
+			}
+			return 1
+		})
+	}
+	page = matches[start:min(len(matches), start+q.Limit)]
+	if len(page) > 0 && start+q.Limit < len(matches) {
+		last := page[len(page)-1]
+		next = &last
+	}
+	return page, next
 }

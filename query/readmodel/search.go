@@ -1,7 +1,6 @@
 package readmodel
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -121,37 +120,11 @@ WHERE handle IN (SELECT value FROM json_each(?)) AND `+strings.Join(f.list, " AN
 		return list, false, fmt.Errorf("list customers: %w", err)
 	}
 	list = query.CustomerList{Customers: []query.Customer{}, Total: len(hits), TotalExact: len(hits) <= query.ExactCountLimit}
-	order := func(a, b hit) int {
-		c := cmp.Compare(a.Time, b.Time)
-		if q.SortBy == query.SortByName {
-			c = strings.Compare(a.NameKey, b.NameKey)
-		}
-		if c == 0 {
-			c = strings.Compare(a.ID, b.ID)
-		}
-		if q.Desc {
-			return -c
-		}
-		return c
-	}
-	slices.SortFunc(hits, order)
-	start := min(q.Offset, len(hits))
-	if q.After != nil {
-		start, _ = slices.BinarySearchFunc(hits, *q.After, func(h, after hit) int {
-			if order(h, after) <= 0 {
-				return -1
-			}
-			return 1
-		})
-	}
-	page := hits[start:min(len(hits), start+q.Limit)]
+	page, next := PageOfMatches(hits, q)
 	if len(page) == 0 {
 		return list, true, nil
 	}
-	if start+q.Limit < len(hits) {
-		next := page[len(page)-1]
-		list.Next = &next
-	}
+	list.Next = next
 	list.Customers, err = pageRows(ctx, tx, page)
 	return list, true, err
 }

@@ -1,12 +1,10 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -138,38 +136,11 @@ func (s *Store) readCandidates(ctx context.Context, q query.ListQuery) (list que
 	}
 	s.candidateReads.Add(1)
 	list = query.CustomerList{Customers: []query.Customer{}, Total: len(hits), TotalExact: true}
-	order := func(a, b hit) int {
-		c := cmp.Compare(a.Time, b.Time)
-		if q.SortBy == query.SortByName {
-			// name_key is COLLATE "C": byte order, as Go compares strings.
-			c = strings.Compare(a.NameKey, b.NameKey)
-		}
-		if c == 0 {
-			c = strings.Compare(a.ID, b.ID)
-		}
-		if q.Desc {
-			return -c
-		}
-		return c
-	}
-	slices.SortFunc(hits, order)
-	start := min(q.Offset, len(hits))
-	if q.After != nil {
-		start, _ = slices.BinarySearchFunc(hits, *q.After, func(h, after hit) int {
-			if order(h, after) <= 0 {
-				return -1
-			}
-			return 1
-		})
-	}
-	page := hits[start:min(len(hits), start+q.Limit)]
+	page, next := readmodel.PageOfMatches(hits, q)
 	if len(page) == 0 {
 		return list, true, false, nil
 	}
-	if start+q.Limit < len(hits) {
-		next := page[len(page)-1]
-		list.Next = &next
-	}
+	list.Next = next
 	list.Customers, err = pageRows(ctx, tx, page)
 	if err != nil {
 		return query.CustomerList{}, false, false, err
