@@ -38,7 +38,7 @@ func (s *Store) ApplyEvents(ctx context.Context, events []query.CustomerEvent, p
 		handle, ok := handles[c.ID]
 		if old, found := stored[c.ID]; !ok || !found || searchTextChanged(old, c) {
 			if next == 0 {
-				if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(handle), 0) + 1 FROM customers`).Scan(&next); err != nil {
+				if err := tx.QueryRowContext(ctx, `SELECT `+handleFloor+` + 1`).Scan(&next); err != nil {
 					return nil, fmt.Errorf("number customer %s: %w", c.ID, err)
 				}
 			}

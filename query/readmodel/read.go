@@ -41,8 +41,28 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 			return list, err
 		}
 	}
+	// The count, the row before a numbered page and the page are read in
+	// one snapshot: a total counted before customers were created would
+	// otherwise place a page counted from the end too far.
+	tx, err := s.read.BeginTx(ctx, nil)
+	if err != nil {
+		return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
+	}
+	defer tx.Rollback()
+	return listIn(ctx, tx, q)
+}
+
+// reader reads: the store's pool or one of its read transactions.
+type reader interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// listIn reads q's page along its sort order's index, in db.
+func listIn(ctx context.Context, db reader, q query.ListQuery) (query.CustomerList, error) {
+	var err error
 	list := query.CustomerList{Customers: []query.Customer{}}
-	list.Total, list.TotalExact, err = s.count(ctx, q)
+	list.Total, list.TotalExact, err = count(ctx, db, q)
 	if err != nil {
 		return query.CustomerList{}, err
 	}
@@ -53,14 +73,14 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 		// A page by number starts after the row before it, found on the
 		// sort's index alone: stepping over index entries costs a
 		// fraction of stepping over rows.
-		before, ok, err := s.rowBefore(ctx, q, list.Total)
+		before, ok, err := rowBefore(ctx, db, q, list.Total)
 		if err != nil || !ok {
 			return list, err
 		}
 		q.After, q.Offset = &before, 0
 	}
 	f := filter(q, true)
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := db.QueryContext(ctx,
 		`SELECT `+customerColumns+`, name_key FROM customers`+f.where()+OrderBy(q)+` LIMIT ? OFFSET ?`,
 		append(f.args, q.Limit+1, q.Offset)...)
 	if err != nil {
@@ -87,7 +107,7 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 // q.Offset-1 in q's order), read from the sort's covering index, from
 // whichever end of the scope's total rows is nearer; ok is false when the
 // scope has no such row.
-func (s *Store) rowBefore(ctx context.Context, q query.ListQuery, total int) (query.Position, bool, error) {
+func rowBefore(ctx context.Context, db reader, q query.ListQuery, total int) (query.Position, bool, error) {
 	skip := q.Offset - 1
 	if q.Offset > total/2 && q.Offset <= total {
 		q.Desc, skip = !q.Desc, total-q.Offset
@@ -99,7 +119,7 @@ func (s *Store) rowBefore(ctx context.Context, q query.ListQuery, total int) (qu
 	if q.SortBy == query.SortByName {
 		key = &p.NameKey
 	}
-	err := s.read.QueryRowContext(ctx, `SELECT `+col+`, id FROM customers`+f.where()+OrderBy(q)+` LIMIT 1 OFFSET ?`,
+	err := db.QueryRowContext(ctx, `SELECT `+col+`, id FROM customers`+f.where()+OrderBy(q)+` LIMIT 1 OFFSET ?`,
 		append(f.args, skip)...).Scan(key, &p.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return query.Position{}, false, nil
@@ -113,14 +133,14 @@ func (s *Store) rowBefore(ctx context.Context, q query.ListQuery, total int) (qu
 // count is how many customers q matches: the counters without a search;
 // with one, an exact count up to query.ExactCountLimit and an estimate
 // beyond.
-func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error) {
+func count(ctx context.Context, db reader, q query.ListQuery) (int, bool, error) {
 	if q.Search == "" {
-		n, err := s.scopeCount(ctx, q.Scope)
+		n, err := scopeCount(ctx, db, q.Scope)
 		return n, true, err
 	}
 	f := filter(q, false)
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM customers`+f.where()+` LIMIT ?)`,
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM customers`+f.where()+` LIMIT ?)`,
 		append(f.args, query.ExactCountLimit+1)...).Scan(&n)
 	if err != nil {
 		return 0, false, fmt.Errorf("count customers: %w", err)
@@ -128,13 +148,13 @@ func (s *Store) count(ctx context.Context, q query.ListQuery) (int, bool, error)
 	if n <= query.ExactCountLimit {
 		return n, true, nil
 	}
-	scoped, err := s.scopeCount(ctx, q.Scope)
+	scoped, err := scopeCount(ctx, db, q.Scope)
 	if err != nil {
 		return 0, false, err
 	}
 	var sampled, matched int
 	f = filter(query.ListQuery{Scope: q.Scope}, false)
-	err = s.read.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(instr(search_text, ?) > 0), 0)
+	err = db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(instr(search_text, ?) > 0), 0)
 FROM (SELECT search_text FROM customers`+f.where()+` LIMIT ?)`,
 		append(append([]any{strings.ToLower(q.Search)}, f.args...), query.EstimateSample)...).Scan(&sampled, &matched)
 	if err != nil {
@@ -145,17 +165,17 @@ FROM (SELECT search_text FROM customers`+f.where()+` LIMIT ?)`,
 
 // scopeCount is how many customers are in scope, from the counters; for
 // one customer, whether its row is there.
-func (s *Store) scopeCount(ctx context.Context, scope domain.Scope) (int, error) {
+func scopeCount(ctx context.Context, db reader, scope domain.Scope) (int, error) {
 	var n int
 	var err error
 	switch {
 	case scope.All:
-		err = s.read.QueryRowContext(ctx, `SELECT coalesce(max(customers), 0) FROM customer_counts WHERE scope = ?`, CountAll).Scan(&n)
+		err = db.QueryRowContext(ctx, `SELECT coalesce(max(customers), 0) FROM customer_counts WHERE scope = ?`, CountAll).Scan(&n)
 	case scope.ParentOrganizationID != "":
-		err = s.read.QueryRowContext(ctx, `SELECT coalesce(max(customers), 0) FROM customer_counts WHERE scope = ?`,
+		err = db.QueryRowContext(ctx, `SELECT coalesce(max(customers), 0) FROM customer_counts WHERE scope = ?`,
 			ParentCount(scope.ParentOrganizationID)).Scan(&n)
 	case scope.CustomerID != "":
-		err = s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers WHERE id = ?`, scope.CustomerID).Scan(&n)
+		err = db.QueryRowContext(ctx, `SELECT count(*) FROM customers WHERE id = ?`, scope.CustomerID).Scan(&n)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("count customers: %w", err)

@@ -2,6 +2,7 @@ package readmodel
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -215,5 +216,60 @@ func TestFileFromBeforeTheSearchIndex(t *testing.T) {
 	}
 	if want := matching(all, "acme", ""); got.Total != len(want) || len(got.Customers) != len(want) {
 		t.Fatalf("search found %d (total %d), want %d", len(got.Customers), got.Total, len(want))
+	}
+}
+
+// TestReloadIntoAnIndexedFile: a bulk load into a file the indexer has
+// already indexed (a switch-over run again) numbers the rows it changes
+// above the index's mark, so searches find them by their new text; rows
+// it leaves as they were keep their handles.
+func TestReloadIntoAnIndexedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DefaultFile)
+	all := searchSet(50, rand.New(rand.NewPCG(5, 6)))
+	load := func() {
+		t.Helper()
+		l, err := OpenLoader(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches := func(yield func(Batch) bool) { yield(Batch{Customers: all, Position: 50}) }
+		if err := l.Load(t.Context(), "customers", batches, LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := errors.Join(l.Finish(t.Context()), l.Close()); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.WaitIndexed(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load()
+	// The newest customer, which holds the highest handle, is renamed.
+	newest := slices.MaxFunc(all, func(a, b query.Customer) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	for i := range all {
+		if all[i].ID == newest.ID {
+			all[i].Name, all[i].Version = "Zebrafish Trading", 1
+		}
+	}
+	load()
+	s := openTestStore(t, path)
+	got, err := s.Customers(t.Context(), query.ListQuery{Scope: domain.Scope{All: true}, Search: "zebrafish", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Total != 1 || len(got.Customers) != 1 || got.Customers[0].ID != newest.ID {
+		t.Fatalf("search for the new name: %d found (total %d), want %s", len(got.Customers), got.Total, newest.ID)
+	}
+	var renumbered int
+	if err := s.read.QueryRow(`SELECT count(*) FROM customers WHERE handle > 50`).Scan(&renumbered); err != nil {
+		t.Fatal(err)
+	}
+	if renumbered != 1 {
+		t.Fatalf("%d rows renumbered, want only the renamed one", renumbered)
 	}
 }

@@ -82,12 +82,22 @@ func addHandleColumn(ctx context.Context, db Querier) error {
 // assignHandles numbers the rows without a handle after the highest one,
 // in the order they were created: the rows of a bulk load, and of a file
 // from before the search index.
+//
+// Numbers start above nextHandle's floor, never at or below the index's
+// mark: a row numbered there would be neither in the index nor above the
+// mark, where searches read the rows not indexed yet.
 const assignHandles = `
 UPDATE customers SET handle = numbered.handle
-FROM (SELECT id, (SELECT coalesce(max(handle), 0) FROM customers)
+FROM (SELECT id, ` + handleFloor + `
 		+ row_number() OVER (ORDER BY created_at, id) AS handle
 	FROM customers WHERE handle IS NULL) AS numbered
 WHERE customers.id = numbered.id`
+
+// handleFloor is the highest number a new handle must be above: the
+// highest any row holds, and the index's mark (rows that held the numbers
+// up to it may have been renumbered since, their entries staying).
+const handleFloor = `max((SELECT coalesce(max(handle), 0) FROM customers),
+	(SELECT coalesce(max(indexed_through), 0) FROM search_progress))`
 
 // handles are the search index's two positions the store keeps in memory
 // to know when the indexer has work: the highest handle written and the

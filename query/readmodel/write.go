@@ -27,7 +27,8 @@ ON CONFLICT(id) DO UPDATE SET
 	vat_normalized = excluded.vat_normalized, logo_url = excluded.logo_url,
 	dark_logo_url = excluded.dark_logo_url, created_at = excluded.created_at,
 	updated_at = excluded.updated_at, version = excluded.version, search_text = excluded.search_text,
-	handle = excluded.handle
+	handle = coalesce(excluded.handle,
+		CASE WHEN excluded.search_text = customers.search_text THEN customers.handle END)
 WHERE excluded.version > customers.version`
 	upsertCustomer = upsertInto + upsertRow + upsertOnConflict
 	// rowColumns is how many values one row binds.
@@ -44,7 +45,8 @@ func upsertCustomers(n int) string {
 // same whichever wrote it. search_text and name_key are lower-cased with
 // Go's Unicode rules, since SQLite's own lower() knows only ASCII. handle
 // is the row's search-index handle, nil for one to be numbered later
-// (assignHandles).
+// (assignHandles) — or, on a row whose search text stays the same, to keep
+// its handle and index entry (a bulk load over an indexed file).
 func rowValues(c query.Customer, handle any) [rowColumns]any {
 	nameKey, search := SearchKeys(c)
 	return [rowColumns]any{
