@@ -46,17 +46,17 @@ ON CONFLICT (scope, slot) DO UPDATE SET customers = `+table+`.customers + exclud
 
 // scopeCount is how many customers are in scope, from the counters; for
 // one customer, whether its row is there.
-func (s *Store) scopeCount(ctx context.Context, scope domain.Scope) (int, error) {
+func scopeCount(ctx context.Context, db querier, scope domain.Scope) (int, error) {
 	var n int64
 	var err error
 	const sum = `SELECT coalesce(sum(customers), 0) FROM customer_counts WHERE scope = $1`
 	switch {
 	case scope.All:
-		err = s.pool.QueryRow(ctx, sum, readmodel.CountAll).Scan(&n)
+		err = db.QueryRow(ctx, sum, readmodel.CountAll).Scan(&n)
 	case scope.ParentOrganizationID != "":
-		err = s.pool.QueryRow(ctx, sum, readmodel.ParentCount(scope.ParentOrganizationID)).Scan(&n)
+		err = db.QueryRow(ctx, sum, readmodel.ParentCount(scope.ParentOrganizationID)).Scan(&n)
 	case scope.CustomerID != "":
-		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM customers WHERE id = $1`, scope.CustomerID).Scan(&n)
+		err = db.QueryRow(ctx, `SELECT count(*) FROM customers WHERE id = $1`, scope.CustomerID).Scan(&n)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("count customers: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -46,9 +47,21 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 		}
 		many = more
 	}
+	// A page by number is counted, placed and read in one snapshot: a
+	// total counted before customers were created would place a page
+	// counted from the end too far.
+	var db querier = s.pool
+	if q.Offset > 0 && q.After == nil && q.Search == "" {
+		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
+		}
+		defer tx.Rollback(ctx)
+		db = tx
+	}
 	list := query.CustomerList{Customers: []query.Customer{}}
 	var err error
-	list.Total, list.TotalExact, err = s.count(ctx, q, many)
+	list.Total, list.TotalExact, err = s.count(ctx, db, q, many)
 	if err != nil {
 		return query.CustomerList{}, err
 	}
@@ -59,7 +72,7 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 		// OFFSET reads the row of each customer it skips; the row before
 		// the page, found on the sort's index, skips index entries only,
 		// and the page is then a keyset page.
-		before, ok, err := s.rowBefore(ctx, q, list.Total)
+		before, ok, err := rowBefore(ctx, db, q, list.Total)
 		if err != nil || !ok {
 			return list, err
 		}
@@ -67,7 +80,7 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 		s.rowBeforeReads.Add(1)
 	}
 	stmt, args := pageQuery(q)
-	rows, err := s.pool.Query(ctx, stmt, args...)
+	rows, err := db.Query(ctx, stmt, args...)
 	if err != nil {
 		return query.CustomerList{}, fmt.Errorf("list customers: %w", err)
 	}
@@ -102,7 +115,7 @@ func (s *Store) Customers(ctx context.Context, q query.ListQuery) (query.Custome
 // all-visible, so a table that (auto)vacuum has not yet visited since a
 // bulk load costs a heap read per entry skipped, as OFFSET does. A
 // rebuild's copy is vacuumed before it serves (Loader.Finish).
-func (s *Store) rowBefore(ctx context.Context, q query.ListQuery, total int) (query.Position, bool, error) {
+func rowBefore(ctx context.Context, db querier, q query.ListQuery, total int) (query.Position, bool, error) {
 	skip := q.Offset - 1
 	if q.Offset > total/2 && q.Offset <= total {
 		q.Desc, skip = !q.Desc, total-q.Offset
@@ -115,7 +128,7 @@ func (s *Store) rowBefore(ctx context.Context, q query.ListQuery, total int) (qu
 	}
 	stmt := `SELECT ` + readmodel.SortColumn(q.SortBy) + `, id FROM customers` + f.where() + readmodel.OrderBy(q) +
 		` LIMIT 1 OFFSET ` + f.param(skip)
-	err := s.pool.QueryRow(ctx, stmt, f.args...).Scan(key, &p.ID)
+	err := db.QueryRow(ctx, stmt, f.args...).Scan(key, &p.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return query.Position{}, false, nil
 	}
@@ -130,15 +143,15 @@ func (s *Store) rowBefore(ctx context.Context, q query.ListQuery, total int) (qu
 // beyond; many says that the search is known to match more than
 // query.ExactCountLimit (its candidates were more), so it is estimated
 // without counting.
-func (s *Store) count(ctx context.Context, q query.ListQuery, many bool) (int, bool, error) {
+func (s *Store) count(ctx context.Context, db querier, q query.ListQuery, many bool) (int, bool, error) {
 	if q.Search == "" {
-		n, err := s.scopeCount(ctx, q.Scope)
+		n, err := scopeCount(ctx, db, q.Scope)
 		return n, true, err
 	}
 	if !many {
 		var n int
 		stmt, args := countQuery(q)
-		err := s.pool.QueryRow(ctx, stmt, args...).Scan(&n)
+		err := db.QueryRow(ctx, stmt, args...).Scan(&n)
 		if err != nil {
 			return 0, false, fmt.Errorf("count customers: %w", err)
 		}
@@ -146,7 +159,7 @@ func (s *Store) count(ctx context.Context, q query.ListQuery, many bool) (int, b
 			return n, true, nil
 		}
 	}
-	scoped, err := s.scopeCount(ctx, q.Scope)
+	scoped, err := scopeCount(ctx, db, q.Scope)
 	if err != nil {
 		return 0, false, err
 	}
@@ -155,11 +168,17 @@ func (s *Store) count(ctx context.Context, q query.ListQuery, many bool) (int, b
 	search := f.param([]byte(strings.ToLower(q.Search)))
 	stmt := `SELECT count(*), count(*) FILTER (WHERE position(` + search + `::bytea in search_text) > 0)
 FROM (SELECT search_text FROM customers` + f.where() + ` LIMIT ` + f.param(query.EstimateSample) + `) AS sample`
-	err = s.pool.QueryRow(ctx, stmt, f.args...).Scan(&sampled, &matched)
+	err = db.QueryRow(ctx, stmt, f.args...).Scan(&sampled, &matched)
 	if err != nil {
 		return 0, false, fmt.Errorf("estimate customers: %w", err)
 	}
 	return query.EstimateTotal(scoped, sampled, matched), false, nil
+}
+
+// querier reads: the pool, or one of its transactions.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // pageQuery is the statement that reads q's page, one row more than
@@ -269,7 +288,7 @@ func filter(q query.ListQuery, after bool) conds {
 // (which strings.ToLower's never holds), or when it would not narrow the
 // search down, search being shorter than a trigram.
 func likePattern(search string) (pattern string, ok bool) {
-	if strings.IndexByte(search, 0) >= 0 || !utf8.ValidString(search) || utf8.RuneCountInString(search) < 3 {
+	if strings.IndexByte(search, 0) >= 0 || !utf8.ValidString(search) || !hasWordOfThree(search) {
 		return "", false
 	}
 	var b strings.Builder
@@ -283,6 +302,24 @@ func likePattern(search string) (pattern string, ok bool) {
 	}
 	b.WriteByte('%')
 	return b.String(), true
+}
+
+// hasWordOfThree says whether search holds three letters or digits in a
+// row: pg_trgm takes its trigrams from such words, so a search without one
+// ("---", "a-b", three spaces) gives the index nothing to narrow by, and
+// asking it would read every row.
+func hasWordOfThree(search string) bool {
+	run := 0
+	for _, r := range search {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			run = 0
+			continue
+		}
+		if run++; run == 3 {
+			return true
+		}
+	}
+	return false
 }
 
 // scanCustomer reads customerColumns, then extra.
