@@ -22,12 +22,12 @@ const (
 )
 
 // OpenCurrent opens the live read model of the data directory dir.
-func OpenCurrent(ctx context.Context, dir string) (*Store, error) {
+func OpenCurrent(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 	path, err := CurrentPath(dir)
 	if err != nil {
 		return nil, err
 	}
-	return Open(ctx, path)
+	return Open(ctx, path, opts...)
 }
 
 // CurrentPath returns the path of the live read-model file of dir.

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"sync/atomic"
@@ -41,6 +42,7 @@ type Store struct {
 	// projector wrote while it indexed.
 	highest, indexed, applies atomic.Int64
 	indexChunk                int64 // rows a chunk of the indexer adds at most
+	log                       *slog.Logger
 	indexWake                 chan struct{}
 	indexErr                  atomic.Pointer[error]
 	stopIndexer               context.CancelFunc
@@ -52,7 +54,12 @@ type Option func(*options)
 
 type options struct {
 	walLimit int64
+	logger   *slog.Logger
 }
+
+// WithLogger is where the store reports what goes wrong in the background
+// (the search indexer) instead of slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithWALLimit keeps the write-ahead log under n bytes (plus one commit)
 // instead of sqlitewal.DefaultLimit.
@@ -68,7 +75,7 @@ var (
 
 // Open opens (creating if needed) the read model in the file at path.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	var o options
+	o := options{logger: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -128,7 +135,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s := &Store{
 		path: path, write: write, read: read, upsert: upsert, selectRow: selectRow, addCount: addCount,
 		wal: sqlitewal.NewLog(path, o.walLimit, busyTimeout), checkpointer: cp,
-		indexWake: make(chan struct{}, 1), indexChunk: indexChunk,
+		indexWake: make(chan struct{}, 1), indexChunk: indexChunk, log: o.logger,
 	}
 	if o.walLimit > 0 {
 		s.indexChunk = min(indexChunk, max(64, o.walLimit/4096))

@@ -4,11 +4,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/customersvc/customersvc/domain"
@@ -273,3 +276,55 @@ func TestReloadIntoAnIndexedFile(t *testing.T) {
 		t.Fatalf("%d rows renumbered, want only the renamed one", renumbered)
 	}
 }
+
+// TestIndexerSaysWhenItFails: an indexer that cannot write says so once in
+// the log, searches stay exact (they read the rows it has not reached),
+// and IndexErr holds the error.
+func TestIndexerSaysWhenItFails(t *testing.T) {
+	var logged strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(p)
+	}), nil))
+	path := filepath.Join(t.TempDir(), DefaultFile)
+	s, err := Open(t.Context(), path, WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Every chunk of the indexer now fails, as on a disk that refuses it.
+	if _, err := s.write.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON customer_grams BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	all := searchSet(3000, rand.New(rand.NewPCG(7, 8)))
+	if _, err := s.ApplyEvents(t.Context(), readmodeltest.Events(all, 1), "customers"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.IndexErr() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the indexer reported no error")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(3 * indexEvery) // more failing ticks
+	mu.Lock()
+	lines := strings.Count(logged.String(), "the search index is not kept up")
+	mu.Unlock()
+	if lines != 1 {
+		t.Fatalf("%d log lines about the failing indexer, want 1:\n%s", lines, logged.String())
+	}
+	got, err := s.Customers(t.Context(), query.ListQuery{Scope: domain.Scope{All: true}, Search: "acme", Limit: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := matching(all, "acme", ""); got.Total != len(want) {
+		t.Fatalf("search while the indexer fails: total %d, want %d", got.Total, len(want))
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -131,11 +131,17 @@ func (s *Store) startIndexer() {
 				applies, start := s.applies.Load(), time.Now()
 				if err := s.indexSome(ctx); err != nil {
 					// The rows stay above the mark, where searches read
-					// them; the next tick tries again.
-					s.indexErr.Store(&err)
+					// them; the next tick tries again. Said once, not at
+					// every tick.
+					if s.indexErr.Swap(&err) == nil && ctx.Err() == nil {
+						s.log.Warn("read model: the search index is not kept up; searches read the rows it has not reached, and slow down as they grow",
+							"path", s.path, "error", err)
+					}
 					break
 				}
-				s.indexErr.Store(nil)
+				if s.indexErr.Swap(nil) != nil {
+					s.log.Info("read model: the search index is kept up again", "path", s.path)
+				}
 				_ = s.boundWAL(ctx) // as after the projector's commits
 				if s.applies.Load() == applies {
 					continue // the projector is idle: catch up

@@ -57,7 +57,7 @@ func (s *Service) openReadModel(ctx context.Context) (readModel, error) {
 		}
 		return store, nil
 	}
-	rm, err := readmodel.OpenCurrent(ctx, s.cfg.DataDir)
+	rm, err := readmodel.OpenCurrent(ctx, s.cfg.DataDir, readmodel.WithLogger(s.logger))
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
