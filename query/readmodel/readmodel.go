@@ -43,10 +43,14 @@ type Store struct {
 	highest, indexed, applies atomic.Int64
 	indexChunk                int64 // rows a chunk of the indexer adds at most
 	log                       *slog.Logger
-	indexWake                 chan struct{}
-	indexErr                  atomic.Pointer[error]
-	stopIndexer               context.CancelFunc
-	indexerDone               chan struct{}
+	// termDeltas are the term counts of chunksUncounted indexed chunks,
+	// not written yet; only the indexer's goroutine touches them.
+	termDeltas      map[string]int64
+	chunksUncounted int
+	indexWake       chan struct{}
+	indexErr        atomic.Pointer[error]
+	stopIndexer     context.CancelFunc
+	indexerDone     chan struct{}
 }
 
 // Option tunes Open.

@@ -75,6 +75,12 @@ func CreateTables(ctx context.Context, db Querier) error {
 	if _, err := db.ExecContext(ctx, tablesDDL+countsDDL+searchDDL); err != nil {
 		return fmt.Errorf("create read model tables: %w", err)
 	}
+	// The index merges its segments a little at each write, rather than a
+	// whole level at once (which rewrites much of the index in one commit,
+	// and the write-ahead log with it).
+	if _, err := db.ExecContext(ctx, `INSERT INTO customer_search(customer_search) VALUES('automerge=8')`); err != nil {
+		return fmt.Errorf("create read model tables: %w", err)
+	}
 	return addHandleColumn(ctx, db)
 }
 

@@ -60,6 +60,9 @@ const (
 	// cores), and all of it when the projector is idle. Rows it has not
 	// reached yet cost searches a lookup each, not correctness.
 	indexYield = 12
+	// countEvery is how many chunks' term counts the indexer writes at
+	// once, at most.
+	countEvery = 16
 )
 
 // addHandleColumn gives a customers table from before the search index its
@@ -128,6 +131,15 @@ func (s *Store) startIndexer() {
 			case <-tick.C:
 			}
 			for ctx.Err() == nil && s.highest.Load() > s.indexed.Load() {
+				if due, err := s.wal.Due(); err == nil && due {
+					// The log is over its limit: truncate it as after the
+					// projector's commits; while readers hold it, the
+					// index waits for a later tick rather than grow it.
+					_ = s.boundWAL(ctx)
+					if due, err := s.wal.Due(); err == nil && due {
+						break
+					}
+				}
 				applies, start := s.applies.Load(), time.Now()
 				if err := s.indexSome(ctx); err != nil {
 					// The rows stay above the mark, where searches read
@@ -251,15 +263,27 @@ func (s *Store) indexSome(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	count, err := tx.PrepareContext(ctx, `INSERT INTO customer_grams (gram, customers) VALUES (?, ?)
-ON CONFLICT(gram) DO UPDATE SET customers = customers + excluded.customers`)
-	if err != nil {
-		return err
+	// The terms' counts only choose which terms a search looks up: they
+	// are written every countEvery chunks, or once the indexer has caught
+	// up, rather than with each chunk (a chunk's thousands of terms touch
+	// pages all over their table). A crash loses the counts not written
+	// yet; a term then looks rarer than it is, which costs a search time,
+	// not matches.
+	for t, n := range s.termDeltas {
+		counts[t] += n
 	}
-	defer count.Close()
-	for _, t := range slices.Sorted(maps.Keys(counts)) {
-		if _, err := count.ExecContext(ctx, t, counts[t]); err != nil {
+	flush := s.chunksUncounted+1 >= countEvery || len(docs) < int(s.indexChunk)
+	if flush {
+		count, err := tx.PrepareContext(ctx, `INSERT INTO customer_grams (gram, customers) VALUES (?, ?)
+ON CONFLICT(gram) DO UPDATE SET customers = customers + excluded.customers`)
+		if err != nil {
 			return err
+		}
+		defer count.Close()
+		for _, t := range slices.Sorted(maps.Keys(counts)) {
+			if _, err := count.ExecContext(ctx, t, counts[t]); err != nil {
+				return err
+			}
 		}
 	}
 	mark = docs[len(docs)-1].handle
@@ -271,6 +295,11 @@ ON CONFLICT(id) DO UPDATE SET indexed_through = excluded.indexed_through`, mark)
 		return err
 	}
 	s.indexed.Store(mark)
+	if flush {
+		s.termDeltas, s.chunksUncounted = nil, 0
+	} else {
+		s.termDeltas, s.chunksUncounted = counts, s.chunksUncounted+1
+	}
 	return nil
 }
 

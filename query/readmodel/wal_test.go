@@ -70,9 +70,13 @@ func TestWALStaysBoundedUnderReaders(t *testing.T) {
 	// One commit of 20 rows and their index entries is well under a
 	// limit's worth. While readers hold the log, a truncation waits for a
 	// later commit (sqlitewal.Log), so on a loaded machine the log passes
-	// the limit by a few commits: four times the limit is the bound. A log
-	// that is never truncated keeps the largest size it ever reached.
-	if largest > 4*limit {
+	// the limit by a few commits — the projector's, and the search
+	// indexer's, which writes 64 rows' index entries at a time under this
+	// limit: six times the limit is the bound (before the index, runs
+	// reached 1.9 to 3.7 times it). A log that is never truncated keeps
+	// the largest size it ever reached, and 400 commits write many
+	// times the limit.
+	if largest > 6*limit {
 		t.Fatalf("the write-ahead log reached %d bytes, limit %d", largest, limit)
 	}
 	t.Logf("largest write-ahead log %d bytes over %d commits, limit %d; reads %v", largest, commits, limit, reads)
